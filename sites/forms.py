@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import datetime
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.contrib.auth import get_user_model
+
+from .models import ConsentDecision, ConsentScope, Participant, Role
+
+
+class ParticipantForm(forms.ModelForm):
+    class Meta:
+        model = Participant
+        fields = ["pseudonym", "profession", "agency", "job_title", "level", "notes"]
+        help_texts = {
+            "pseudonym": "Unique within this site. Never a real name.",
+            "level": "Strategic participants are managers; operational ones do the casework.",
+        }
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, site, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The unique (site, pseudonym) constraint needs the site before validation.
+        self.instance.site = site
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Save participant"))
+
+
+class ConsentForm(forms.Form):
+    scopes = forms.MultipleChoiceField(
+        label="What is this decision about?",
+        choices=ConsentScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one thing the decision is about."},
+    )
+    decision = forms.ChoiceField(choices=ConsentDecision.choices, widget=forms.RadioSelect)
+    effective_date = forms.DateField(
+        label="Date of the decision",
+        initial=datetime.date.today,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The date the participant gave or withdrew consent.",
+    )
+    note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example: where the signed form is filed, or how the request came in.",
+    )
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Record consent decision"))
+
+    def clean_effective_date(self) -> datetime.date:
+        value = self.cleaned_data["effective_date"]
+        if value > datetime.date.today():
+            raise forms.ValidationError("A consent decision cannot be dated in the future.")
+        if value.year < 1990:
+            raise forms.ValidationError("That date is too far in the past to be right.")
+        return value
+
+
+class MembershipForm(forms.Form):
+    user = forms.ModelChoiceField(
+        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
+        label="Person",
+    )
+    role = forms.ChoiceField(choices=Role.choices)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Give access"))

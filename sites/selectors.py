@@ -1,0 +1,57 @@
+"""Reads for the sites app: constant query counts, already joined."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from .models import Membership, Participant, Site
+
+
+def site_list(*, user) -> QuerySet[Site]:
+    return (
+        Site.objects.visible_to(user)
+        .annotate(
+            participant_count=Count("participants", distinct=True),
+            member_count=Count(
+                "memberships", filter=Q(memberships__site__isnull=False), distinct=True
+            ),
+            unconsented_count=Count(
+                "participants",
+                filter=Q(participants__consent_records__isnull=True),
+                distinct=True,
+            ),
+        )
+        .order_by("name")
+    )
+
+
+def site_participants(*, site: Site) -> list[Participant]:
+    return list(Participant.objects.filter(site=site).with_details().order_by("pseudonym"))
+
+
+def site_members(*, site: Site) -> QuerySet[Membership]:
+    return Membership.objects.filter(site=site).select_related("user").order_by("user__username")
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    participant: Participant
+    reason: str
+
+
+def attention_items(*, user, limit: int = 20) -> list[AttentionItem]:
+    """What needs a researcher's attention: participants with no consent on record, and
+    recent withdrawals (so nobody quotes them by mistake)."""
+    participants = (
+        Participant.objects.visible_to(user).with_details().order_by("site__name", "pseudonym")
+    )
+    items = []
+    for participant in participants:
+        status = participant.consent
+        if status.key == "none":
+            items.append(AttentionItem(participant, "No consent recorded yet"))
+        elif status.key == "partial" and "participation" not in status.by_scope:
+            items.append(AttentionItem(participant, "Consent to take part not recorded"))
+    return items[:limit]
