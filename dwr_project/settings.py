@@ -178,6 +178,9 @@ STORAGES = {
         )
     },
 }
+# Serve straight from the source folders when no collected manifest is in use.
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+WHITENOISE_AUTOREFRESH = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Uploads: one transcript may be up to IMPORT_MAX_BYTES; several may be sent at once.
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(25 * 1024 * 1024)))

@@ -39,7 +39,7 @@ class ConsentForm(forms.Form):
     effective_date = forms.DateField(
         label="Date of the decision",
         initial=datetime.date.today,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="The date the participant gave or withdrew consent.",
     )
     note = forms.CharField(

@@ -11,7 +11,7 @@ from django.test import Client
 
 from sites.models import Membership, Role
 
-from .factories import MembershipFactory, ParticipantFactory, SiteFactory, UserFactory
+from tests.factories import MembershipFactory, ParticipantFactory, SiteFactory, UserFactory
 
 
 @pytest.fixture
