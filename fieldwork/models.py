@@ -87,6 +87,10 @@ class Segment(models.Model):
     end = models.PositiveIntegerField()
     start_ms = models.PositiveIntegerField(null=True, blank=True)
     end_ms = models.PositiveIntegerField(null=True, blank=True)
+    # A copy of source.text[start:end]. Denormalised on purpose: PostgreSQL's GIN full-text
+    # index must be on a column of this table (an index cannot reach into the source row),
+    # and search hits are turns, not whole sources. fieldwork.services keeps it in sync.
+    text = models.TextField(blank=True)
 
     class Meta:
         ordering = ["source", "order"]
@@ -105,3 +109,200 @@ class Segment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} #{self.order} ({self.speaker or 'no speaker'})"
+
+
+# --- the kinds of fieldwork a Source comes from ------------------------------------------
+
+
+class InterviewMode(models.TextChoices):
+    INDIVIDUAL = "individual", "Individual"
+    GROUP = "group", "Group"
+
+
+class DocumentType(models.TextChoices):
+    MINUTES = "minutes", "Meeting minutes"
+    REFERRAL = "referral", "Referral form"
+    POLICY = "policy", "Policy or procedure"
+    OTHER = "other", "Other document"
+
+
+class Observation(models.Model):
+    """A structured field log. The committed field notes are `source.text`; `draft_notes` is
+    the browser's autosaved draft, kept apart so that autosaving never re-anchors codings."""
+
+    source = models.OneToOneField(Source, on_delete=models.CASCADE, related_name="observation")
+    start_time = models.TimeField(null=True, blank=True)
+    end_time = models.TimeField(null=True, blank=True)
+    setting = models.CharField(
+        max_length=300, blank=True, help_text="Where it happened, e.g. 'Team office, Monday'."
+    )
+    observer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    participants_present = models.ManyToManyField(
+        Participant, blank=True, related_name="observations"
+    )
+    draft_notes = models.TextField(blank=True)
+    draft_saved_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return str(self.source)
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.start_time and self.end_time and self.end_time < self.start_time:
+            raise ValidationError({"end_time": "The end time is before the start time."})
+
+
+class Interview(models.Model):
+    source = models.OneToOneField(Source, on_delete=models.CASCADE, related_name="interview")
+    mode = models.CharField(
+        max_length=12, choices=InterviewMode.choices, default=InterviewMode.INDIVIDUAL
+    )
+    interviewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+"
+    )
+    interviewees = models.ManyToManyField(Participant, blank=True, related_name="interviews")
+    recording_reference = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Where the recording is kept, e.g. 'NB-INT-07 (encrypted drive)'.",
+    )
+
+    def __str__(self) -> str:
+        return str(self.source)
+
+
+class FieldDocument(models.Model):
+    source = models.OneToOneField(Source, on_delete=models.CASCADE, related_name="document")
+    document_type = models.CharField(
+        max_length=12, choices=DocumentType.choices, default=DocumentType.OTHER
+    )
+    author = models.CharField(max_length=200, blank=True, help_text="Team or role, not a name.")
+
+    def __str__(self) -> str:
+        return str(self.source)
+
+
+# --- pseudonymisation ---------------------------------------------------------------------
+
+
+class Replacement(models.Model):
+    """One entry of a site's replacement list: a real name or place and its pseudonym.
+    Applied whole-word and case-insensitively on import, written as `[pseudonym]`."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="replacements")
+    original = models.CharField(max_length=200, help_text="The real name or place.")
+    pseudonym = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["site", "original"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "original"], name="replacement_original_unique_in_site"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original} → {self.pseudonym}"
+
+
+class AnonymisationEntry(models.Model):
+    """A replacement made on import: kept apart from the text, readable by leads only."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="anonymisation_log")
+    original = models.CharField(max_length=200)
+    pseudonym = models.CharField(max_length=200)
+    count = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["source", "original"]
+        verbose_name_plural = "anonymisation entries"
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.original} → {self.pseudonym} ×{self.count}"
+
+
+# --- import jobs --------------------------------------------------------------------------
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Imported"
+    FAILED = "failed", "Failed"
+
+
+class ImportJobQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ImportJobQuerySet:
+        return self.filter(site__in=Site.objects.visible_to(user))
+
+
+def _private_storage():
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+class ImportJob(models.Model):
+    """One uploaded file on its way to becoming a Source: a state machine row.
+
+    queued → running → succeeded | failed; failed → queued (retry). A worker claims a job with
+    a conditional UPDATE (queued → running), so a redelivered message does nothing.
+    """
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="import_jobs")
+    kind = models.CharField(max_length=16, choices=SourceKind.choices)
+    status = models.CharField(
+        max_length=12, choices=ImportStatus.choices, default=ImportStatus.QUEUED, db_index=True
+    )
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    filename = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(default=0)
+    original = models.FileField(upload_to="imports/%Y/%m/", storage=_private_storage, blank=True)
+    original_purged_at = models.DateTimeField(null=True, blank=True)
+    # Where the transcript goes: an existing source (an interview's transcript uploaded
+    # later) or, when empty, a new source created by the import.
+    source = models.ForeignKey(
+        Source, on_delete=models.SET_NULL, null=True, blank=True, related_name="import_jobs"
+    )
+    options = models.JSONField(default=dict, blank=True)
+    format = models.CharField(max_length=16, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["site", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="importjob_progress_100")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display().lower()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("fieldwork:import-detail", kwargs={"code": self.site.code, "pk": self.pk})
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+    @property
+    def has_original(self) -> bool:
+        return bool(self.original) and self.original_purged_at is None

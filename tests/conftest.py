@@ -10,7 +10,6 @@ import pytest
 from django.test import Client
 
 from sites.models import Membership, Role
-
 from tests.factories import MembershipFactory, ParticipantFactory, SiteFactory, UserFactory
 
 

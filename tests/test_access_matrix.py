@@ -8,6 +8,7 @@ are covered as soon as they are routed.
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import pytest
@@ -18,10 +19,8 @@ from tests import access_registry as registry
 
 # Importing each app's test registry lets later apps add builders without editing this file.
 for module in ("tests.fieldwork.access", "tests.themes.access"):
-    try:
+    with contextlib.suppress(ModuleNotFoundError):
         __import__(module)
-    except ModuleNotFoundError:
-        pass
 
 
 def iter_named_patterns(resolver: URLResolver | None = None, namespace: str = ""):
@@ -41,19 +40,14 @@ def exempt_reason(name: str) -> str | None:
     return None
 
 
-ALL_URLS = sorted(
-    {name: p for name, p in iter_named_patterns() if not exempt_reason(name)}.items()
-)
+ALL_URLS = sorted({name: p for name, p in iter_named_patterns() if not exempt_reason(name)}.items())
 
 
 def model_for(name: str, kwarg: str) -> str:
     if name in registry.PK_MODEL:
         return registry.PK_MODEL[name]
     app_label, _, url_name = name.rpartition(":")
-    if kwarg != "pk":
-        stem = kwarg.removesuffix("_pk")
-    else:
-        stem = url_name.split("-")[0]
+    stem = url_name.split("-")[0] if kwarg == "pk" else kwarg.removesuffix("_pk")
     for model in apps.get_app_config(app_label or "sites").get_models():
         if model._meta.model_name == stem.replace("_", ""):
             return model._meta.label

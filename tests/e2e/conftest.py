@@ -96,9 +96,7 @@ def login(page, username: str, password: str) -> None:
 def check_accessibility(page, name: str = "") -> None:
     """No serious or critical axe-core violations on the current page."""
     page.evaluate(AXE.read_text())
-    result = page.evaluate(
-        "async () => await axe.run(document, {resultTypes: ['violations']})"
-    )
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
     if bad:
         ARTIFACTS.mkdir(exist_ok=True)

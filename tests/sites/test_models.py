@@ -20,6 +20,7 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+WITHDRAWN_ON = datetime.date(2006, 1, 1)
 
 
 def test_participant_without_records_has_no_consent(participant_a):
@@ -65,11 +66,11 @@ def test_excluded_by_consent_query_matches_the_derived_status(site_a):
     kept = give_full_consent(ParticipantFactory(site=site_a))
     gone = give_full_consent(ParticipantFactory(site=site_a))
     ConsentRecordFactory(
-        participant=gone, decision=ConsentDecision.WITHDRAWN, effective_date=datetime.date(2006, 1, 1)
+        participant=gone, decision=ConsentDecision.WITHDRAWN, effective_date=WITHDRAWN_ON
     )
     back = give_full_consent(ParticipantFactory(site=site_a))
     ConsentRecordFactory(
-        participant=back, decision=ConsentDecision.WITHDRAWN, effective_date=datetime.date(2006, 1, 1)
+        participant=back, decision=ConsentDecision.WITHDRAWN, effective_date=WITHDRAWN_ON
     )
     ConsentRecordFactory(participant=back, effective_date=datetime.date(2006, 2, 1))
     no_archive = give_full_consent(ParticipantFactory(site=site_a))

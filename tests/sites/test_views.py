@@ -181,8 +181,9 @@ def test_membership_remove_is_post_only(client_for, site_lead, researcher, site_
 
 
 def test_audit_record_is_for_leads(client_for, site_lead, researcher, participant_a):
-    assert client_for(site_lead).get(reverse("sites:audit-list", args=["alpha"])).status_code == 200
-    assert client_for(researcher).get(reverse("sites:audit-list", args=["alpha"])).status_code == 403
+    url = reverse("sites:audit-list", args=["alpha"])
+    assert client_for(site_lead).get(url).status_code == 200
+    assert client_for(researcher).get(url).status_code == 403
 
 
 def test_navigation_shows_admin_only_to_staff(client_for, lead, researcher):
