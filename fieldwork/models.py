@@ -110,6 +110,22 @@ class Segment(models.Model):
     def __str__(self) -> str:
         return f"{self.source} #{self.order} ({self.speaker or 'no speaker'})"
 
+    @property
+    def body(self) -> str:
+        """The turn's text, cut from the source (authoritative; `text` is the search copy).
+        Loaded through `source.segments`, the source is already cached: no query."""
+        return self.source.text[self.start : self.end]
+
+    @property
+    def timestamp(self) -> str:
+        """Start time as h:mm:ss (or m:ss under an hour); '' when the turn has none."""
+        if self.start_ms is None:
+            return ""
+        seconds = self.start_ms // 1000
+        hours, rest = divmod(seconds, 3600)
+        minutes, secs = divmod(rest, 60)
+        return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
 
 # --- the kinds of fieldwork a Source comes from ------------------------------------------
 
@@ -164,9 +180,7 @@ class Interview(models.Model):
     mode = models.CharField(
         max_length=12, choices=InterviewMode.choices, default=InterviewMode.INDIVIDUAL
     )
-    interviewers = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="+"
-    )
+    interviewers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     interviewees = models.ManyToManyField(Participant, blank=True, related_name="interviews")
     recording_reference = models.CharField(
         max_length=200,
@@ -245,7 +259,9 @@ class ImportJobQuerySet(models.QuerySet):
         return self.filter(site__in=Site.objects.visible_to(user))
 
 
-def _private_storage():
+def private_storage():
+    """The never-served storage for originals. Looked up on every use (not cached on the
+    field), so a deployment or a test can point STORAGES["private"] elsewhere."""
     from django.core.files.storage import storages
 
     return storages["private"]
@@ -267,7 +283,7 @@ class ImportJob(models.Model):
     error = models.TextField(blank=True)
     filename = models.CharField(max_length=255)
     size = models.PositiveBigIntegerField(default=0)
-    original = models.FileField(upload_to="imports/%Y/%m/", storage=_private_storage, blank=True)
+    original = models.FileField(upload_to="imports/%Y/%m/", storage=private_storage, blank=True)
     original_purged_at = models.DateTimeField(null=True, blank=True)
     # Where the transcript goes: an existing source (an interview's transcript uploaded
     # later) or, when empty, a new source created by the import.
@@ -278,7 +294,11 @@ class ImportJob(models.Model):
     format = models.CharField(max_length=16, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -302,6 +322,9 @@ class ImportJob(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+    def open_original(self):
+        return private_storage().open(self.original.name, "rb")
 
     @property
     def has_original(self) -> bool:

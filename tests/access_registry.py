@@ -25,6 +25,13 @@ PK_MODEL: dict[str, str] = {
     "sites:consent-create": "sites.Participant",
 }
 
+# Plain (non-object) kwargs and the value to use.
+KWARG_VALUES: dict[str, object] = {"fmt": "csv"}
+
+# Models that belong to the whole project, not to one site (the codebook). Their pages are
+# open to every member and filter what they list; they are exempt from the 404 test only.
+PROJECT_WIDE: dict[str, str] = {}
+
 # URL names (or namespaces ending in ':') that are exempt, each with the reason.
 EXEMPT: dict[str, str] = {
     "admin:": "Django admin: staff (project leads) only, guarded by the admin site itself.",

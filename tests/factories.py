@@ -144,6 +144,7 @@ def make_source_with_turns(
             participant=participant,
             start=start,
             end=end,
+            text=text[start:end],
         )
         for i, ((speaker, _body, participant), (start, end)) in enumerate(
             zip(turns, spans, strict=True)

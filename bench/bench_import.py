@@ -1,0 +1,82 @@
+"""Import of a deterministic 20,000-word, 300-turn interview as .docx, .txt and .vtt, end to
+end (job created → Source saved), median of 5. Run: `.venv/bin/python bench/bench_import.py`.
+Target: .docx ≤ 200 ms (Taguette: 811 ms for the same kind of file)."""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+
+from _setup import setup_django
+
+setup_django()
+
+from fieldwork import services  # noqa: E402
+from fieldwork.demo import _docx, _txt, _vtt  # noqa: E402
+from fieldwork.models import ImportStatus  # noqa: E402
+from sites.models import Site  # noqa: E402
+
+WORDS = [
+    "the",
+    "team",
+    "referral",
+    "school",
+    "social",
+    "worker",
+    "health",
+    "visitor",
+    "ring",
+    "duty",
+    "desk",
+    "case",
+    "family",
+    "meeting",
+    "protocol",
+    "agency",
+    "practitioner",
+    "role",
+    "expertise",
+    "office",
+    "parent",
+    "child",
+    "mentor",
+    "manager",
+    "form",
+]
+
+
+def interview(words: int = 20_000, turns: int = 300) -> list[tuple[str, str]]:
+    rng = random.Random(20_000)
+    result = []
+    for i in range(turns):
+        count = words // turns + (1 if i < words % turns else 0)
+        text = " ".join(rng.choice(WORDS) for _ in range(count)).capitalize() + "."
+        result.append(("Interviewer" if i % 2 == 0 else f"Speaker {i % 3}", text))
+    return result
+
+
+def main() -> None:
+    site, _ = Site.objects.get_or_create(
+        code="bench", defaults={"name": "Bench", "local_authority": "x"}
+    )
+    turns = interview()
+    print(f"{sum(len(t.split()) for _, t in turns)} words, {len(turns)} turns")
+    for ext, build in (("docx", _docx), ("txt", _txt), ("vtt", _vtt)):
+        data = build(turns)
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            job = services.import_file(site=site, actor=None, name=f"bench.{ext}", data=data)
+            times.append((time.perf_counter() - start) * 1000)
+            assert job.status == ImportStatus.SUCCEEDED, job.error
+        median = statistics.median(times)
+        print(
+            f".{ext:<5} {len(data) / 1024:7.0f} KiB  median {median:7.1f} ms  "
+            f"(runs: {', '.join(f'{t:.0f}' for t in times)})  vs Taguette 811 ms: "
+            f"{median / 811:.2f}x"
+        )
+
+
+if __name__ == "__main__":
+    main()

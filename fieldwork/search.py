@@ -1,0 +1,203 @@
+"""Full-text search over speaker turns of every source a user may see.
+
+PostgreSQL: `to_tsvector('english', segment.text) @@ websearch_to_tsquery('english', q)`,
+served by the GIN index of migration 0002 (the expression must stay identical), ranked with
+ts_rank and highlighted with ts_headline. Web-search syntax: "a phrase", -exclude, a OR b.
+
+SQLite (the quick start): the same syntax parsed here into case-insensitive substring tests,
+with <mark> highlighting done in Python. Same results page, same hit shape; no stemming.
+
+Withdrawn participants' turns (Participant.objects.excluded_by_consent()) never appear.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import F, Func, Q, QuerySet
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from sites.models import Participant, Site
+
+from .models import Segment
+
+# Highlight markers: control characters that normalise_text never lets into a source text,
+# so the snippet can be HTML-escaped first and the markers turned into <mark> afterwards.
+_START, _STOP = "\x02", "\x03"
+SNIPPET_CHARS = 240
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    segment: Segment
+    snippet: SafeString
+
+    @property
+    def source(self):
+        return self.segment.source
+
+    @property
+    def url(self) -> str:
+        return f"{self.segment.source.get_absolute_url()}#turn-{self.segment.order}"
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    hits: list[SearchHit]
+    total: int
+    limit: int
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.hits)
+
+
+# --- the query language (for the fallback) --------------------------------------------------
+
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    negated: bool = False
+
+
+def parse_websearch(query: str) -> list[list[Term]]:
+    """Parse web-search syntax into OR-groups of AND-ed terms, like websearch_to_tsquery:
+    `"who do I ring" -police OR referral` → [[who do I ring, NOT police], [referral]]."""
+    groups: list[list[Term]] = [[]]
+    for match in _TOKEN.finditer(query):
+        minus, phrase, word = match.groups()
+        if word is not None:
+            if word.upper() == "OR":
+                if groups[-1]:
+                    groups.append([])
+                continue
+            negated = word.startswith("-") and len(word) > 1
+            text = word[1:] if negated else word
+        else:
+            negated, text = bool(minus), phrase
+        text = " ".join(text.split())
+        if text:
+            groups[-1].append(Term(text, negated))
+    return [g for g in groups if any(not t.negated for t in g)]
+
+
+def _fallback_condition(groups: list[list[Term]]) -> Q:
+    condition = Q(pk__in=[])
+    for group in groups:
+        clause = Q()
+        for term in group:
+            test = Q(text__icontains=term.text)
+            clause &= ~test if term.negated else test
+        condition |= clause
+    return condition
+
+
+def highlight(text: str, terms: list[str], width: int = SNIPPET_CHARS) -> SafeString:
+    """An escaped snippet of `text` around the first match, every match in <mark>."""
+    terms = sorted({t for t in terms if t}, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE) if terms else None
+    first = pattern.search(text) if pattern else None
+    start = 0
+    if first and len(text) > width:
+        start = max(0, min(first.start() - width // 3, len(text) - width))
+        # Begin at a word boundary, not mid-word.
+        if start:
+            space = text.find(" ", start)
+            start = space + 1 if 0 <= space < first.start() else start
+    end = min(len(text), start + width)
+    window = text[start:end]
+    parts = ["… " if start else ""]
+    position = 0
+    for match in pattern.finditer(window) if pattern else ():
+        parts.append(escape(window[position : match.start()]))
+        parts.append(f"<mark>{escape(match.group(0))}</mark>")
+        position = match.end()
+    parts.append(escape(window[position:]))
+    parts.append(" …" if end < len(text) else "")
+    return mark_safe("".join(parts))  # noqa: S308 - every piece of text above is escaped
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+
+class EnglishTsVector(Func):
+    """`to_tsvector('english'::regconfig, <text>)`: the indexed expression (migration 0002)."""
+
+    template = "to_tsvector('english'::regconfig, %(expressions)s)"
+
+    def __init__(self, expression, **extra):
+        from django.contrib.postgres.search import SearchVectorField
+
+        super().__init__(expression, output_field=SearchVectorField(), **extra)
+
+
+def _pg_search(base: QuerySet[Segment], query: str, limit: int) -> tuple[list[SearchHit], int]:
+    from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+
+    tsquery = SearchQuery(query, config="english", search_type="websearch")
+    matches = base.annotate(vector=EnglishTsVector(F("text"))).filter(vector=tsquery)
+    total = matches.count()
+    rows = matches.annotate(
+        rank=SearchRank(F("vector"), tsquery),
+        headline=SearchHeadline(
+            "text",
+            tsquery,
+            config="english",
+            start_sel=_START,
+            stop_sel=_STOP,
+            max_words=40,
+            min_words=20,
+            max_fragments=2,
+            fragment_delimiter=" … ",
+        ),
+    ).order_by("-rank", "source__date", "source_id", "order")[:limit]
+    hits = [
+        SearchHit(
+            row,
+            mark_safe(  # noqa: S308 - escaped first; only our own markers become tags
+                escape(row.headline).replace(_START, "<mark>").replace(_STOP, "</mark>")
+            ),
+        )
+        for row in rows
+    ]
+    return hits, total
+
+
+# --- entry point ------------------------------------------------------------------------------
+
+
+def search_segments(
+    *, user, query: str, site: Site | None = None, kind: str = "", limit: int = 50
+) -> SearchResults:
+    """Turns matching `query` in sources the user may see, best first. Two queries."""
+    query = " ".join(query.split())[:500]
+    if not query:
+        return SearchResults(query, [], 0, limit)
+    base = (
+        Segment.objects.filter(source__site__in=Site.objects.visible_to(user))
+        .exclude(participant__in=Participant.objects.excluded_by_consent().values("pk"))
+        .select_related("source__site", "participant__profession", "researcher")
+    )
+    if site is not None:
+        base = base.filter(source__site=site)
+    if kind:
+        base = base.filter(source__kind=kind)
+    if connection.vendor == "postgresql":
+        hits, total = _pg_search(base, query, limit)
+        return SearchResults(query, hits, total, limit)
+    groups = parse_websearch(query)
+    if not groups:
+        return SearchResults(query, [], 0, limit)
+    matches = base.filter(_fallback_condition(groups))
+    total = matches.count()
+    terms = [t.text for g in groups for t in g if not t.negated]
+    rows = matches.order_by("source__date", "source_id", "order")[:limit]
+    hits = [SearchHit(row, highlight(row.text, terms)) for row in rows]
+    return SearchResults(query, hits, total, limit)

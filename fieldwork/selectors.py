@@ -1,0 +1,195 @@
+"""Reads for the fieldwork app: filtered through `visible_to`, joined up front, constant query
+counts (asserted in the view tests)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from sites.access import SiteAccess, access_for, get_site_for_user
+from sites.models import ConsentRecord, Participant, ResearchPhase, Site
+
+from .models import ImportJob, Replacement, Segment, Source
+
+
+@dataclass(frozen=True)
+class SourceFilters:
+    kind: str = ""
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    phase: ResearchPhase | None = None
+    participant: Participant | None = None
+    researcher: object | None = None
+
+
+def source_list(*, site: Site, filters: SourceFilters | None = None) -> QuerySet[Source]:
+    filters = filters or SourceFilters()
+    sources = Source.objects.filter(site=site)
+    if filters.kind:
+        sources = sources.filter(kind=filters.kind)
+    if filters.date_from:
+        sources = sources.filter(date__gte=filters.date_from)
+    if filters.date_to:
+        sources = sources.filter(date__lte=filters.date_to)
+    if filters.phase:
+        sources = sources.filter(date__gte=filters.phase.start, date__lte=filters.phase.end)
+    if filters.participant:
+        p = filters.participant
+        sources = sources.filter(
+            Q(segments__participant=p)
+            | Q(observation__participants_present=p)
+            | Q(interview__interviewees=p)
+        )
+    if filters.researcher:
+        r = filters.researcher
+        sources = sources.filter(
+            Q(created_by=r)
+            | Q(observation__observer=r)
+            | Q(interview__interviewers=r)
+            | Q(segments__researcher=r)
+        )
+    return (
+        sources.distinct()
+        .select_related("created_by", "observation__observer", "interview", "document")
+        .annotate(turn_count=Count("segments", distinct=True))
+        .order_by("-date", "title", "pk")
+    )
+
+
+def phases() -> list[ResearchPhase]:
+    return list(ResearchPhase.objects.order_by("number"))
+
+
+def phase_for(day: datetime.date | None, all_phases: list[ResearchPhase]) -> ResearchPhase | None:
+    """The phase of a date from an already-loaded list (no query per row)."""
+    if day is None:
+        return None
+    return next((p for p in all_phases if p.start <= day <= p.end), None)
+
+
+def source_detail(*, pk: int) -> Source:
+    return Source.objects.select_related(
+        "site", "created_by", "observation__observer", "interview", "document"
+    ).get(pk=pk)
+
+
+def _participants_with_consent() -> QuerySet[Participant]:
+    return Participant.objects.select_related("profession", "agency").prefetch_related(
+        Prefetch("consent_records", queryset=ConsentRecord.objects.all())
+    )
+
+
+def source_turns(*, source: Source) -> list[Segment]:
+    """The source's turns with speaker, profession and consent history loaded (3 queries)."""
+    return list(
+        source.segments.select_related("researcher")
+        .prefetch_related(Prefetch("participant", queryset=_participants_with_consent()))
+        .order_by("order")
+    )
+
+
+def source_people(*, source: Source) -> dict[str, list]:
+    """Who was there: participants present (observation), interviewers and interviewees, with
+    consent loaded for the badges. Constant queries."""
+    people: dict[str, list] = {"present": [], "interviewers": [], "interviewees": []}
+    observation = getattr(source, "observation", None)
+    interview = getattr(source, "interview", None)
+    if observation is not None:
+        people["present"] = list(
+            _participants_with_consent().filter(observations=observation).order_by("pseudonym")
+        )
+    if interview is not None:
+        people["interviewers"] = list(interview.interviewers.order_by("username"))
+        people["interviewees"] = list(
+            _participants_with_consent().filter(interviews=interview).order_by("pseudonym")
+        )
+    return people
+
+
+@dataclass(frozen=True)
+class SpeakerLabel:
+    label: str
+    turns: int
+    participant: Participant | None
+    researcher: object | None
+
+
+def source_speakers(*, source: Source, turns: list[Segment] | None = None) -> list[SpeakerLabel]:
+    """Each distinct speaker label with its turn count and current mapping (from the first
+    turn carrying it)."""
+    turns = turns if turns is not None else source_turns(source=source)
+    seen: dict[str, SpeakerLabel] = {}
+    counts: dict[str, int] = {}
+    for turn in turns:
+        if not turn.speaker:
+            continue
+        counts[turn.speaker] = counts.get(turn.speaker, 0) + 1
+        if turn.speaker not in seen:
+            seen[turn.speaker] = SpeakerLabel(turn.speaker, 0, turn.participant, turn.researcher)
+    return [
+        SpeakerLabel(label, counts[label], s.participant, s.researcher) for label, s in seen.items()
+    ]
+
+
+def site_participants(*, site: Site) -> list[Participant]:
+    return list(_participants_with_consent().filter(site=site).order_by("pseudonym"))
+
+
+def excluded_participant_ids(*, site: Site | None = None) -> set[int]:
+    qs = Participant.objects.excluded_by_consent()
+    if site is not None:
+        qs = qs.filter(site=site)
+    return set(qs.values_list("pk", flat=True))
+
+
+def import_job_list(*, site: Site, limit: int = 100) -> list[ImportJob]:
+    return list(
+        ImportJob.objects.filter(site=site)
+        .select_related("source", "created_by", "site")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def site_fieldwork_counts(*, user) -> QuerySet[Site]:
+    return (
+        Site.objects.visible_to(user)
+        .annotate(source_count=Count("sources", distinct=True))
+        .order_by("name")
+    )
+
+
+# --- access helpers: one per entity; another site's object answers 404 ---------------------
+
+
+def get_source_for_user(user, pk: int) -> tuple[Source, SiteAccess]:
+    try:
+        source = source_detail(pk=pk)
+    except Source.DoesNotExist:
+        raise Http404("No such source.") from None
+    access = access_for(user, source.site)
+    if access is None:
+        raise Http404("No such source.")
+    return source, access
+
+
+def get_import_job_for_user(user, code: str, pk: int) -> tuple[ImportJob, SiteAccess]:
+    access = get_site_for_user(user, code)
+    try:
+        job = ImportJob.objects.select_related("site", "source", "created_by").get(
+            site=access.site, pk=pk
+        )
+    except ImportJob.DoesNotExist:
+        raise Http404("No such import.") from None
+    return job, access
+
+
+def get_replacement_for_user(user, code: str, pk: int) -> tuple[Replacement, SiteAccess]:
+    access = get_site_for_user(user, code)
+    try:
+        replacement = Replacement.objects.select_related("site").get(site=access.site, pk=pk)
+    except Replacement.DoesNotExist:
+        raise Http404("No such entry.") from None
+    return replacement, access

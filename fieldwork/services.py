@@ -1,0 +1,854 @@
+"""Writes for the fieldwork app. Keyword-only, validated, atomic; views, admin, tasks, the
+import command and the demo data all call these.
+
+Text rules: every Source text is NFC with LF line endings and no other control characters;
+Segment offsets are `[start, end)` in code points of that text, and `Segment.text` is a copy
+of `source.text[start:end]` (see the model for why).
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import logging
+import os
+import re
+import unicodedata
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile, File
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from sites.access import ApplicationError
+from sites.models import Participant, Site
+from sites.services import audit_record
+
+from .models import (
+    AnonymisationEntry,
+    DocumentType,
+    FieldDocument,
+    ImportJob,
+    ImportStatus,
+    Interview,
+    InterviewMode,
+    Observation,
+    Replacement,
+    Segment,
+    Source,
+    SourceKind,
+    private_storage,
+)
+from .reanchor import Anchor, Reanchored, reanchor
+
+logger = logging.getLogger(__name__)
+
+# --- the text-change hook -------------------------------------------------------------------
+
+Remap = Callable[[Iterable[Anchor]], list[Reanchored]]
+SourceTextChangeHandler = Callable[[Source, str, Remap], None]
+"""Called as `handler(source, old_text, remap)` inside `source_update_text`'s transaction,
+after the source has its new text and segments. `remap(anchors)` carries `[start, end)` ranges
+of the old text over to the new one (`fieldwork.reanchor.reanchor` with both texts bound).
+Apps to the right of fieldwork (themes: codings) register here from their AppConfig.ready();
+a handler may raise ValidationError or ApplicationError to refuse the edit (all rolls back)."""
+source_text_change_handlers: list[SourceTextChangeHandler] = []
+
+
+# --- text -----------------------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BLANK_LINES = re.compile(r"\n[ \t]*\n")
+TURN_SEPARATOR = "\n\n"
+
+
+def normalise_text(text: str) -> str:
+    """NFC, LF line endings, no control characters other than tab and LF."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", _CONTROL.sub("", text))
+
+
+def paragraph_spans(text: str) -> list[tuple[int, int]]:
+    """`[start, end)` of each paragraph (runs separated by blank lines), whitespace trimmed."""
+    spans = []
+    position = 0
+    for part in [*_BLANK_LINES.split(text)]:
+        start = text.index(part, position) if part else position
+        end = start + len(part)
+        position = end
+        stripped = part.strip()
+        if stripped:
+            lead = len(part) - len(part.lstrip())
+            spans.append((start + lead, start + lead + len(stripped)))
+    return spans
+
+
+@dataclass
+class Turn:
+    speaker: str
+    text: str
+    start_ms: int | None = None
+    end_ms: int | None = None
+
+
+def compose_turns(turns: Sequence[Turn]) -> tuple[str, list[tuple[Turn, int, int]]]:
+    """Join turn texts with blank lines; return the text and each turn's `[start, end)`."""
+    parts: list[str] = []
+    placed = []
+    length = 0
+    for turn in turns:
+        body = normalise_text(turn.text).strip()
+        if not body:
+            continue
+        if parts:
+            parts.append(TURN_SEPARATOR)
+            length += len(TURN_SEPARATOR)
+        placed.append((turn, length, length + len(body)))
+        parts.append(body)
+        length += len(body)
+    return "".join(parts), placed
+
+
+def _paragraph_segments(source: Source, first_order: int = 0) -> list[Segment]:
+    return [
+        Segment(source=source, order=first_order + i, start=s, end=e, text=source.text[s:e])
+        for i, (s, e) in enumerate(paragraph_spans(source.text))
+    ]
+
+
+# --- pseudonymisation -------------------------------------------------------------------------
+
+
+class Pseudonymiser:
+    """Whole-word, case-insensitive replacement of real names and places by `[pseudonym]`.
+    One regex pass, longest names first, so an inserted pseudonym is never replaced again."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self.pairs = {
+            original.strip().casefold(): (original.strip(), pseudonym.strip())
+            for original, pseudonym in pairs
+            if original.strip()
+        }
+        self.counts: dict[str, int] = {}
+        if self.pairs:
+            names = sorted((p[0] for p in self.pairs.values()), key=len, reverse=True)
+            alternation = "|".join(re.escape(name) for name in names)
+            self.pattern: re.Pattern[str] | None = re.compile(
+                rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE
+            )
+        else:
+            self.pattern = None
+
+    def _replace(self, match: re.Match[str]) -> str:
+        original, pseudonym = self.pairs[match.group(0).casefold()]
+        self.counts[original] = self.counts.get(original, 0) + 1
+        return f"[{pseudonym}]"
+
+    def __call__(self, text: str) -> str:
+        if self.pattern is None or not text:
+            return text
+        return self.pattern.sub(self._replace, text)
+
+
+def replacement_create(*, site: Site, actor, original: str, pseudonym: str) -> Replacement:
+    replacement = Replacement(site=site, original=original.strip(), pseudonym=pseudonym.strip())
+    replacement.full_clean()
+    with transaction.atomic():
+        replacement.save()
+        # The real name stays out of the audit record: it lives only in the list itself.
+        audit_record(
+            actor=actor,
+            verb="replacement.create",
+            obj=replacement,
+            site=site,
+            changes={"pseudonym": replacement.pseudonym},
+        )
+    return replacement
+
+
+def replacement_delete(*, replacement: Replacement, actor) -> None:
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            verb="replacement.delete",
+            obj=replacement,
+            site=replacement.site,
+            changes={"pseudonym": replacement.pseudonym},
+        )
+        replacement.delete()
+
+
+# --- sources ----------------------------------------------------------------------------------
+
+
+def _match_participants(site: Site, labels: Iterable[str]) -> dict[str, Participant]:
+    """Speaker labels that name one of the site's participants (by pseudonym, ignoring case
+    and the [brackets] pseudonymisation adds)."""
+    by_name = {p.pseudonym.casefold(): p for p in Participant.objects.filter(site=site)}
+    found = {}
+    for label in labels:
+        participant = by_name.get(label.strip().strip("[]").strip().casefold())
+        if participant is not None:
+            found[label] = participant
+    return found
+
+
+def _write_turns(source: Source, turns: Sequence[Turn]) -> None:
+    """Replace a source's text and segments with the given turns (inside a transaction)."""
+    text, placed = compose_turns(turns)
+    source.text = text
+    source.full_clean()
+    source.save()
+    source.segments.all().delete()
+    if not any(turn.speaker for turn, _s, _e in placed) and not any(
+        turn.start_ms is not None for turn, _s, _e in placed
+    ):
+        # No speakers, no times (a document, field notes): the segments are paragraphs.
+        Segment.objects.bulk_create(_paragraph_segments(source))
+        return
+    participants = _match_participants(source.site, {t.speaker for t, _s, _e in placed})
+    Segment.objects.bulk_create(
+        Segment(
+            source=source,
+            order=order,
+            speaker=turn.speaker[:120],
+            participant=participants.get(turn.speaker),
+            start=start,
+            end=end,
+            start_ms=turn.start_ms,
+            end_ms=turn.end_ms,
+            text=text[start:end],
+        )
+        for order, (turn, start, end) in enumerate(placed)
+    )
+
+
+def source_create(
+    *,
+    site: Site,
+    kind: str,
+    title: str,
+    actor,
+    date: datetime.date | None = None,
+    text: str = "",
+    turns: Sequence[Turn] | None = None,
+) -> Source:
+    """A source with its segments: speaker turns when given, else paragraphs of `text`."""
+    source = Source(site=site, kind=SourceKind(kind), title=title.strip(), date=date)
+    if getattr(actor, "is_authenticated", False):
+        source.created_by = actor
+    with transaction.atomic():
+        _write_turns(source, turns if turns is not None else [Turn("", text)])
+        audit_record(
+            actor=actor,
+            verb="source.create",
+            obj=source,
+            site=site,
+            changes={"kind": kind, "characters": len(source.text)},
+        )
+    return source
+
+
+def source_update(*, source: Source, actor, title: str, date: datetime.date | None) -> Source:
+    before = {"title": source.title, "date": str(source.date)}
+    source.title = title.strip()
+    source.date = date
+    source.full_clean()
+    after = {"title": source.title, "date": str(source.date)}
+    with transaction.atomic():
+        source.save(update_fields=["title", "date", "updated_at"])
+        diff = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+        if diff:
+            audit_record(
+                actor=actor, verb="source.update", obj=source, site=source.site, changes=diff
+            )
+    return source
+
+
+def source_update_text(*, source: Source, text: str, actor) -> Source:
+    """Change a source's text and keep everything anchored in it on the same words.
+
+    Paragraph sources (field notes, documents) get their paragraphs re-derived; speaker-turn
+    sources keep their turns (speaker, participant, times), re-anchored through the diff, and
+    a turn whose text was deleted entirely is removed. Turn `order` is never renumbered, so
+    `#turn-<order>` links stay stable. Then every registered text-change handler runs (codings
+    in themes) in the same transaction: the edit and the re-anchoring land together or not at
+    all.
+    """
+    new_text = normalise_text(text)
+    with transaction.atomic():
+        # Lock the row: two people saving the same notes must not interleave their re-anchoring.
+        locked = Source.objects.select_for_update().get(pk=source.pk)
+        old_text = locked.text
+        if new_text == old_text:
+            return source
+        source.text = new_text
+        source.full_clean()
+        source.save(update_fields=["text", "updated_at"])
+        segments = list(source.segments.order_by("order"))
+        if not any(
+            s.speaker or s.participant_id or s.researcher_id or s.start_ms is not None
+            for s in segments
+        ):
+            source.segments.all().delete()
+            Segment.objects.bulk_create(_paragraph_segments(source))
+        else:
+            moved = reanchor(old_text, new_text, (Anchor(s.pk, s.start, s.end) for s in segments))
+            by_pk = {s.pk: s for s in segments}
+            gone, keep = [], []
+            for result in moved:
+                segment = by_pk[result.key]
+                if result.status == "removed":
+                    gone.append(segment.pk)
+                    continue
+                segment.start, segment.end = result.start, result.end
+                segment.text = new_text[result.start : result.end]
+                keep.append(segment)
+            Segment.objects.filter(pk__in=gone).delete()
+            Segment.objects.bulk_update(keep, ["start", "end", "text"], batch_size=500)
+        remap = functools.partial(reanchor, old_text, new_text)
+        for handler in source_text_change_handlers:
+            handler(source, old_text, remap)
+        audit_record(
+            actor=actor,
+            verb="source.update_text",
+            obj=source,
+            site=source.site,
+            changes={"characters": [len(old_text), len(new_text)]},
+        )
+    return source
+
+
+def source_delete(*, source: Source, actor) -> None:
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            verb="source.delete",
+            obj=source,
+            site=source.site,
+            changes={"kind": source.kind},
+        )
+        ImportJob.objects.filter(source=source).update(source=None)
+        source.delete()
+
+
+# --- speakers -----------------------------------------------------------------------------------
+
+
+def source_speaker_map(
+    *, source: Source, label: str, actor, participant: Participant | None = None, researcher=None
+) -> int:
+    """Map every turn with this speaker label to a participant, a researcher, or nobody."""
+    if participant is not None and researcher is not None:
+        raise ValidationError("A speaker is either a participant or a researcher, not both.")
+    if participant is not None and participant.site_id != source.site_id:
+        raise ValidationError("Choose a participant of this site.")
+    with transaction.atomic():
+        count = source.segments.filter(speaker=label).update(
+            participant=participant, researcher=researcher
+        )
+        if not count:
+            raise ValidationError(f"No turn has the speaker label “{label}”.")
+        audit_record(
+            actor=actor,
+            verb="source.speaker_map",
+            obj=source,
+            site=source.site,
+            changes={
+                "label": label,
+                "participant": participant.pseudonym if participant else None,
+                "researcher": researcher.get_username() if researcher else None,
+            },
+        )
+    return count
+
+
+def source_speaker_merge(*, source: Source, label: str, into: str, actor) -> int:
+    """Relabel every turn of `label` as `into` (a typo'd label joins the right one), taking on
+    `into`'s mapping."""
+    if label == into:
+        raise ValidationError("Choose a different label to merge into.")
+    with transaction.atomic():
+        target = source.segments.filter(speaker=into).order_by("order").first()
+        if target is None:
+            raise ValidationError(f"No turn has the speaker label “{into}”.")
+        count = source.segments.filter(speaker=label).update(
+            speaker=into, participant=target.participant_id, researcher=target.researcher_id
+        )
+        if not count:
+            raise ValidationError(f"No turn has the speaker label “{label}”.")
+        audit_record(
+            actor=actor,
+            verb="source.speaker_merge",
+            obj=source,
+            site=source.site,
+            changes={"label": label, "into": into, "turns": count},
+        )
+    return count
+
+
+# --- observations, interviews, documents ---------------------------------------------------
+
+
+def observation_create(
+    *,
+    site: Site,
+    actor,
+    title: str,
+    date: datetime.date | None,
+    notes: str = "",
+    start_time: datetime.time | None = None,
+    end_time: datetime.time | None = None,
+    setting: str = "",
+    observer=None,
+    participants_present: Iterable[Participant] = (),
+) -> Observation:
+    participants_present = list(participants_present)
+    if any(p.site_id != site.pk for p in participants_present):
+        raise ValidationError("Participants present must belong to this site.")
+    with transaction.atomic():
+        source = source_create(
+            site=site,
+            kind=SourceKind.OBSERVATION,
+            title=title,
+            date=date,
+            text=notes,
+            actor=actor,
+        )
+        observation = Observation(
+            source=source,
+            start_time=start_time,
+            end_time=end_time,
+            setting=setting,
+            observer=observer,
+        )
+        observation.full_clean()
+        observation.save()
+        observation.participants_present.set(participants_present)
+    return observation
+
+
+def observation_update(
+    *,
+    observation: Observation,
+    actor,
+    title: str,
+    date: datetime.date | None,
+    notes: str,
+    start_time: datetime.time | None = None,
+    end_time: datetime.time | None = None,
+    setting: str = "",
+    observer=None,
+    participants_present: Iterable[Participant] = (),
+) -> Observation:
+    source = observation.source
+    participants_present = list(participants_present)
+    if any(p.site_id != source.site_id for p in participants_present):
+        raise ValidationError("Participants present must belong to this site.")
+    observation.start_time, observation.end_time = start_time, end_time
+    observation.setting, observation.observer = setting, observer
+    observation.draft_notes, observation.draft_saved_at = "", None
+    observation.full_clean()
+    with transaction.atomic():
+        source_update(source=source, actor=actor, title=title, date=date)
+        source_update_text(source=source, text=notes, actor=actor)
+        observation.save()
+        observation.participants_present.set(participants_present)
+    return observation
+
+
+def observation_autosave(*, observation: Observation, notes: str) -> Observation:
+    """Keep the browser's draft of the notes. Not the notes themselves (no re-anchoring, no
+    audit event every few seconds); saving the form commits the draft."""
+    observation.draft_notes = normalise_text(notes)
+    observation.draft_saved_at = timezone.now()
+    observation.save(update_fields=["draft_notes", "draft_saved_at"])
+    return observation
+
+
+def interview_create(
+    *,
+    site: Site,
+    actor,
+    title: str,
+    date: datetime.date | None,
+    mode: str = InterviewMode.INDIVIDUAL,
+    interviewers: Iterable = (),
+    interviewees: Iterable[Participant] = (),
+    recording_reference: str = "",
+) -> Interview:
+    interviewees = list(interviewees)
+    if any(p.site_id != site.pk for p in interviewees):
+        raise ValidationError("Interviewees must be participants of this site.")
+    with transaction.atomic():
+        source = source_create(
+            site=site, kind=SourceKind.INTERVIEW, title=title, date=date, actor=actor
+        )
+        interview = Interview(source=source, mode=mode, recording_reference=recording_reference)
+        interview.full_clean()
+        interview.save()
+        interview.interviewers.set(list(interviewers))
+        interview.interviewees.set(interviewees)
+    return interview
+
+
+def interview_update(
+    *,
+    interview: Interview,
+    actor,
+    title: str,
+    date: datetime.date | None,
+    mode: str,
+    interviewers: Iterable = (),
+    interviewees: Iterable[Participant] = (),
+    recording_reference: str = "",
+) -> Interview:
+    interviewees = list(interviewees)
+    if any(p.site_id != interview.source.site_id for p in interviewees):
+        raise ValidationError("Interviewees must be participants of this site.")
+    interview.mode, interview.recording_reference = mode, recording_reference
+    interview.full_clean()
+    with transaction.atomic():
+        source_update(source=interview.source, actor=actor, title=title, date=date)
+        interview.save()
+        interview.interviewers.set(list(interviewers))
+        interview.interviewees.set(interviewees)
+    return interview
+
+
+def document_update(
+    *,
+    document: FieldDocument,
+    actor,
+    title: str,
+    date: datetime.date | None,
+    document_type: str,
+    author: str = "",
+) -> FieldDocument:
+    document.document_type, document.author = document_type, author
+    document.full_clean()
+    with transaction.atomic():
+        source_update(source=document.source, actor=actor, title=title, date=date)
+        document.save()
+    return document
+
+
+# --- transcript import --------------------------------------------------------------------
+
+
+class ImportFailure(Exception):
+    """An import cannot go ahead; the message is shown to the researcher as it is."""
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _too_big_message(size: int) -> str:
+    return (
+        f"The file is {_megabytes(size)}; the limit is "
+        f"{_megabytes(settings.IMPORT_MAX_BYTES)}. Split the transcript into parts, or save it "
+        "without embedded images, and upload it again."
+    )
+
+
+def import_job_create(
+    *,
+    site: Site,
+    actor,
+    file: File,
+    kind: str = SourceKind.INTERVIEW,
+    source: Source | None = None,
+    options: dict | None = None,
+    enqueue: bool = True,
+) -> ImportJob:
+    """Record an upload as a queued job, keep the original in private storage and, once the
+    transaction commits, hand the job to a worker. An upload over the size limit becomes a
+    failed job straight away (its bytes are not kept)."""
+    if source is not None and source.site_id != site.pk:
+        raise ValidationError("The source belongs to another site.")
+    filename = os.path.basename(getattr(file, "name", "") or "upload")[:255] or "upload"
+    size = file.size or 0
+    job = ImportJob(
+        site=site,
+        kind=SourceKind(kind),
+        filename=filename,
+        size=size,
+        source=source,
+        options=options or {},
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    with transaction.atomic():
+        if size > settings.IMPORT_MAX_BYTES:
+            job.status, job.error, job.finished_at = (
+                ImportStatus.FAILED,
+                _too_big_message(size),
+                timezone.now(),
+            )
+            job.full_clean(exclude=["original"])
+            job.save()
+        else:
+            job.full_clean(exclude=["original"])
+            job.save()
+            _, ext = os.path.splitext(filename)
+            # A random name: the real file name may itself hold a real name.
+            name = private_storage().save(f"imports/{uuid.uuid4().hex}{ext.lower()[:10]}", file)
+            job.original.name = name
+            job.save(update_fields=["original"])
+            if enqueue:
+                _enqueue(job)
+        audit_record(
+            actor=actor,
+            verb="import.create",
+            obj=job,
+            site=site,
+            changes={"kind": kind, "size": size},
+        )
+    return job
+
+
+def _enqueue(job: ImportJob) -> None:
+    from .tasks import import_job_run  # tasks imports services: import here, not at the top
+
+    job_id = job.pk
+    transaction.on_commit(lambda: import_job_run.delay(job_id))
+
+
+def import_job_retry(*, job: ImportJob, actor) -> ImportJob:
+    if job.status != ImportStatus.FAILED:
+        raise ApplicationError("Only a failed import can be tried again.")
+    if not job.has_original:
+        raise ApplicationError(
+            "The uploaded file is no longer kept, so this import cannot be tried again. "
+            "Upload the file again."
+        )
+    with transaction.atomic():
+        updated = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.FAILED).update(
+            status=ImportStatus.QUEUED, progress=0, error="", started_at=None, finished_at=None
+        )
+        if not updated:
+            raise ApplicationError("This import has already been restarted.")
+        audit_record(actor=actor, verb="import.retry", obj=job, site=job.site)
+        _enqueue(job)
+    job.refresh_from_db()
+    return job
+
+
+def import_job_purge_original(*, job: ImportJob, actor) -> ImportJob:
+    """Delete the original upload from private storage (the imported text stays)."""
+    if job.is_active:
+        raise ApplicationError("Wait until the import has finished before deleting its file.")
+    if not job.has_original:
+        raise ApplicationError("The original file has already been deleted.")
+    name = job.original.name
+    with transaction.atomic():
+        job.original = ""
+        job.original_purged_at = timezone.now()
+        job.save(update_fields=["original", "original_purged_at"])
+        audit_record(actor=actor, verb="import.purge_original", obj=job, site=job.site)
+        storage = private_storage()
+        transaction.on_commit(lambda: storage.delete(name))
+    return job
+
+
+def _set_progress(job: ImportJob, progress: int) -> None:
+    # Outside the import's transaction on purpose: the browser polls this while we work.
+    ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(progress=progress)
+
+
+def _read_original(job: ImportJob) -> bytes:
+    if not job.has_original:
+        raise ImportFailure(
+            "The uploaded file is no longer available (it may have been deleted). Upload it again."
+        )
+    storage = private_storage()
+    try:
+        size = storage.size(job.original.name)
+    except OSError:
+        raise ImportFailure(
+            "The uploaded file could not be found in storage. Upload it again."
+        ) from None
+    if size > settings.IMPORT_MAX_BYTES:
+        raise ImportFailure(_too_big_message(size))
+    with storage.open(job.original.name, "rb") as handle:
+        return handle.read(settings.IMPORT_MAX_BYTES + 1)
+
+
+def import_job_run(*, job_id: int) -> ImportJob | None:
+    """Claim a queued job and import it: the Source and all its rows land in one transaction
+    or not at all. Returns None if the job was not queued (already claimed by another worker
+    or a redelivered message), so running it twice does nothing."""
+    now = timezone.now()
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING,
+        started_at=now,
+        progress=5,
+        attempts=F("attempts") + 1,
+        error="",
+    )
+    if not claimed:
+        return None
+    job = ImportJob.objects.select_related("site", "source", "created_by").get(pk=job_id)
+    try:
+        data = _read_original(job)
+        _set_progress(job, 20)
+        parsed = _parse(data, job.filename)
+        _set_progress(job, 60)
+        with transaction.atomic():
+            source = _import_parsed(job, parsed)
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=ImportStatus.SUCCEEDED,
+                progress=100,
+                source=source,
+                format=parsed.format[:16],
+                finished_at=timezone.now(),
+            )
+    except ImportFailure as exc:
+        _fail(job, str(exc))
+    except ValidationError as exc:
+        _fail(job, "The transcript could not be saved: " + "; ".join(exc.messages))
+    except Exception:
+        logger.exception("Import job %s failed unexpectedly", job_id)
+        _fail(
+            job,
+            "Something unexpected went wrong while importing this file, and nothing was "
+            "saved. Try again; if it fails again, tell the project lead (job "
+            f"{job_id}).",
+        )
+    job.refresh_from_db()
+    return job
+
+
+def _fail(job: ImportJob, message: str) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.FAILED, error=message, finished_at=timezone.now()
+    )
+
+
+def _parse(data: bytes, filename: str):
+    from .importers import TranscriptError, parse_transcript
+
+    try:
+        parsed = parse_transcript(
+            data, filename, max_uncompressed_bytes=settings.IMPORT_MAX_UNCOMPRESSED_BYTES
+        )
+    except TranscriptError as exc:
+        raise ImportFailure(str(exc)) from None
+    if not any(turn.text.strip() for turn in parsed.turns):
+        raise ImportFailure(f"“{filename}” contains no text to import.")
+    return parsed
+
+
+def _import_parsed(job: ImportJob, parsed) -> Source:
+    site = job.site
+    pseudonymise = Pseudonymiser(site.replacements.values_list("original", "pseudonym"))
+    turns = [
+        Turn(
+            speaker=pseudonymise(turn.speaker.strip()),
+            text=pseudonymise(turn.text),
+            start_ms=turn.start_ms,
+            end_ms=turn.end_ms,
+        )
+        for turn in parsed.turns
+    ]
+    options = job.options or {}
+    actor = job.created_by
+    if job.source_id:
+        source = Source.objects.select_for_update().get(pk=job.source_id)
+        if source.text:
+            raise ImportFailure(
+                f"“{source.title}” already has a transcript. Create a new interview for this "
+                "file, or delete the existing one first."
+            )
+        _write_turns(source, turns)
+    else:
+        date = options.get("date")
+        source = Source(
+            site=site,
+            kind=job.kind,
+            title=(options.get("title") or os.path.splitext(job.filename)[0])[:300],
+            date=datetime.date.fromisoformat(date) if date else None,
+            created_by=actor,
+        )
+        _write_turns(source, turns)
+        if job.kind == SourceKind.INTERVIEW:
+            Interview.objects.create(
+                source=source,
+                mode=options.get("mode") or InterviewMode.INDIVIDUAL,
+                recording_reference=options.get("recording_reference", "")[:200],
+            )
+        elif job.kind == SourceKind.DOCUMENT:
+            FieldDocument.objects.create(
+                source=source,
+                document_type=options.get("document_type") or DocumentType.OTHER,
+                author=options.get("author", "")[:200],
+            )
+        elif job.kind == SourceKind.OBSERVATION:
+            Observation.objects.create(source=source)
+    AnonymisationEntry.objects.bulk_create(
+        AnonymisationEntry(
+            source=source,
+            original=original,
+            pseudonym=pseudonymise.pairs[original.casefold()][1],
+            count=count,
+        )
+        for original, count in sorted(pseudonymise.counts.items())
+    )
+    audit_record(
+        actor=actor,
+        verb="source.import",
+        obj=source,
+        site=site,
+        changes={
+            "file": job.filename,
+            "format": parsed.format,
+            "turns": source.segments.count(),
+            "replacements": sum(pseudonymise.counts.values()),
+        },
+    )
+    return source
+
+
+def import_file(
+    *,
+    site: Site,
+    actor,
+    name: str,
+    data: bytes,
+    kind: str = SourceKind.INTERVIEW,
+    options: dict | None = None,
+) -> ImportJob:
+    """Import bytes in this process, through the same job (used by the command and the demo).
+    The job is run here rather than by a worker, whatever the Celery settings say."""
+    job = import_job_create(
+        site=site,
+        actor=actor,
+        file=ContentFile(data, name=name),
+        kind=kind,
+        options=options,
+        enqueue=False,
+    )
+    if job.status == ImportStatus.QUEUED:
+        job = import_job_run(job_id=job.pk) or job
+    return job
+
+
+# --- consent ------------------------------------------------------------------------------------
+
+
+def consent_impact(participant: Participant) -> list[str]:
+    """For sites.services.consent_impact_providers: what a withdrawal takes out of outputs."""
+    turns = Segment.objects.filter(participant=participant)
+    count = turns.count()
+    if not count:
+        return []
+    sources = turns.values("source").distinct().count()
+    return [
+        f"{count} speaker turn{'s' if count != 1 else ''} in {sources} "
+        f"source{'s' if sources != 1 else ''}"
+    ]
