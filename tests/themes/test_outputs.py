@@ -1,0 +1,344 @@
+"""Retrieval, exports, dashboard, agreement and excerpt search: numbers, visibility,
+consent exclusion (one test per output) and constant query counts."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from sites.models import ConsentScope
+from themes.models import AgreementExercise
+
+from .conftest import withdraw
+from .factories import CodingFactory
+
+
+def code(source, theme, coder, text, occurrence=0):
+    start = source.text.index(text)
+    return CodingFactory(
+        source=source,
+        theme=theme,
+        coder=coder,
+        start=start,
+        end=start + len(text),
+        participant=source.segments.filter(start__lte=start, end__gte=start).first().participant,
+    )
+
+
+@pytest.fixture
+def coded(world, researcher, lead):
+    a, b = world["source_a"], world["source_b"]
+    return {
+        "helen": code(a, world["colocation"], researcher, "same office"),
+        "helen2": code(a, world["colocation"], lead, "sit together"),
+        "wendy": code(a, world["rules"], researcher, "Strictly we shouldn't"),
+        "omar": code(b, world["rules"], lead, "referral form"),
+    }
+
+
+def retrieval(client, theme, **params):
+    return client.get(reverse("themes:theme-detail", kwargs={"pk": theme.pk}), params)
+
+
+def export(client, theme, fmt, **params):
+    return client.get(reverse("themes:theme-export", kwargs={"pk": theme.pk, "fmt": fmt}), params)
+
+
+def csv_rows(response) -> list[dict]:
+    text = response.content.decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def xlsx_rows(response) -> list[tuple]:
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    return list(sheet.iter_rows(values_only=True))
+
+
+def docx_text(response) -> str:
+    from docx import Document
+
+    return "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
+
+
+# --- retrieval --------------------------------------------------------------------------
+
+
+def test_retrieval_lists_excerpts_with_provenance(world, coded, client_for, lead):
+    html = retrieval(client_for(lead), world["rules"]).content.decode()
+    assert "Strictly we shouldn&#x27;t" in html and "referral form" in html
+    assert "Wendy" in html and "Alpha Team" in html and "Bravo Team" in html
+    assert "Phase 2" in html  # source date 14 Mar 2005
+    assert "Show context" in html
+
+
+def test_retrieval_shows_only_the_users_sites(world, coded, client_for, researcher):
+    html = retrieval(client_for(researcher), world["rules"]).content.decode()
+    assert "Strictly" in html
+    assert "referral form" not in html
+    assert "Only excerpts from your sites" in html
+
+
+def test_retrieval_filters_by_speaker_profession_coder_and_words(world, coded, client_for, lead):
+    client = client_for(lead)
+    html = retrieval(client, world["colocation"], coder=str(coded["helen2"].coder_id)).content
+    assert b'quote">sit together' in html and b'quote">same office' not in html
+    html = retrieval(client, world["rules"], q="referral").content
+    assert b'quote">referral form' in html and b"Strictly" not in html
+    html = retrieval(client, world["rules"], phase="1").content
+    assert b'quote">referral form' in html and b"Strictly" not in html
+    html = retrieval(client, world["colocation"], level="strategic").content
+    assert b"No coded excerpts match" in html
+    html = retrieval(client, world["rules"], kind="observation").content
+    assert b"No coded excerpts match these filters" in html
+
+
+def test_retrieval_excludes_a_withdrawn_participant_at_once(world, coded, client_for, lead):
+    client = client_for(lead)
+    assert b"Strictly" in retrieval(client, world["rules"]).content
+    withdraw(world["wendy"], ConsentScope.QUOTATION)
+    assert b"Strictly" not in retrieval(client, world["rules"]).content
+
+
+def test_retrieval_anonymous_goes_to_login(world, client):
+    response = retrieval(client, world["rules"])
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_retrieval_query_count_is_constant(world, coded, client_for, lead, researcher):
+    client = client_for(lead)
+    retrieval(client, world["rules"])
+    with CaptureQueriesContext(connection) as few:
+        retrieval(client, world["rules"])
+    for _ in range(30):
+        code(world["source_a"], world["rules"], researcher, "rang the school nurse")
+    with CaptureQueriesContext(connection) as many:
+        retrieval(client, world["rules"])
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+# --- exports ----------------------------------------------------------------------------
+
+
+def test_csv_export_has_quotes_with_provenance(world, coded, client_for, lead):
+    response = export(client_for(lead), world["rules"], "csv")
+    assert response["Content-Type"].startswith("text/csv")
+    rows = csv_rows(response)
+    assert [r["Quote"] for r in rows] == ["Strictly we shouldn't", "referral form"]
+    assert rows[0]["Site"] == "Alpha Team" and rows[0]["Speaker"] == "Wendy"
+    assert rows[0]["Phase"].startswith("Phase 2")
+
+
+def test_xlsx_export_reads_back(world, coded, client_for, lead):
+    rows = xlsx_rows(export(client_for(lead), world["rules"], "xlsx"))
+    assert rows[0][0] == "Site" and rows[0][-2] == "Quote"
+    assert {r[-2] for r in rows[1:]} == {"Strictly we shouldn't", "referral form"}
+
+
+def test_docx_export_groups_quotes_by_site(world, coded, client_for, lead):
+    text = docx_text(export(client_for(lead), world["rules"], "docx"))
+    assert text.index("Alpha Team") < text.index("Strictly we shouldn't")
+    assert text.index("Bravo Team") < text.index("referral form")
+    assert "Wendy" in text
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "docx"])
+def test_exports_exclude_a_withdrawn_participant(world, coded, client_for, lead, fmt):
+    withdraw(world["wendy"])
+    response = export(client_for(lead), world["rules"], fmt)
+    content = {
+        "csv": lambda r: r.content.decode("utf-8-sig"),
+        "xlsx": lambda r: repr(xlsx_rows(r)),
+        "docx": docx_text,
+    }[fmt](response)
+    assert "Strictly" not in content and "referral form" in content
+
+
+def test_exports_are_audited_and_respect_visibility(world, coded, client_for, researcher):
+    from sites.models import AuditEvent
+
+    rows = csv_rows(export(client_for(researcher), world["rules"], "csv"))
+    assert [r["Quote"] for r in rows] == ["Strictly we shouldn't"]
+    assert AuditEvent.objects.filter(verb="excerpts.export").exists()
+
+
+def test_csv_export_neutralises_formulas(world, client_for, lead, researcher):
+    source = world["source_a"]
+    CodingFactory(source=source, theme=world["rules"], coder=researcher, start=0, end=2)
+    source.text = "=1+1 rest of text"
+    source.save()
+    rows = csv_rows(export(client_for(lead), world["rules"], "csv"))
+    assert rows[0]["Quote"].startswith("'=")
+
+
+# --- dashboard --------------------------------------------------------------------------
+
+
+def matrix_numbers(html: str) -> str:
+    start = html.index('id="theme-site-matrix"')
+    return html[start : html.index("</table>", start)]
+
+
+def test_dashboard_counts_excerpts_sources_and_participants(world, coded, client_for, lead):
+    from themes.selectors import ExcerptFilters, dashboard_data
+
+    data = dashboard_data(user=lead, filters=ExcerptFilters())
+    rows = {r.node.theme.name: r for r in data.rows}
+    site_names = [s.name for s in data.sites]
+    a, b = site_names.index("Alpha Team"), site_names.index("Bravo Team")
+    assert rows["Co-location and co-working"].cells[a] == 2
+    assert rows["Rule-bending"].cells[a] == 1 and rows["Rule-bending"].cells[b] == 1
+    assert rows["Rule-bending"].by_phase[:2] == [1, 1]  # Omar 2004, Wendy 2005
+    sources = dashboard_data(user=lead, filters=ExcerptFilters(), measure="sources")
+    assert {r.node.theme.name: r.cells[a] for r in sources.rows}["Co-location and co-working"] == 1
+    people = dashboard_data(user=lead, filters=ExcerptFilters(), measure="participants")
+    assert {r.node.theme.name: r.cells[a] for r in people.rows}["Co-location and co-working"] == 1
+    coders = dashboard_data(user=lead, filters=ExcerptFilters(coders=[lead.pk]))
+    assert {r.node.theme.name: r.cells[a] for r in coders.rows}["Co-location and co-working"] == 1
+
+
+def test_dashboard_page_has_the_matrix_with_links_chart_and_table(world, coded, client_for, lead):
+    response = client_for(lead).get(reverse("themes:dashboard"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    matrix = matrix_numbers(html)
+    assert "<caption>" in matrix and 'scope="col"' in matrix and 'scope="row"' in matrix
+    assert reverse("themes:theme-detail", kwargs={"pk": world["rules"].pk}) + "?site=" in matrix
+    assert "phase-chart-data" in html and 'id="theme-phase-table"' in html
+    assert "chart.umd.min.js" in html
+    assert "covers every site" in html
+
+
+def test_dashboard_for_a_researcher_shows_only_their_sites_and_says_so(
+    world, coded, client_for, researcher
+):
+    html = client_for(researcher).get(reverse("themes:dashboard")).content.decode()
+    assert "You see only your own site" in html
+    assert "Bravo Team" not in matrix_numbers(html)
+
+
+def test_dashboard_excludes_a_withdrawn_participant_at_once(world, coded, lead):
+    from themes.selectors import ExcerptFilters, dashboard_data
+
+    def rules_at_alpha():
+        data = dashboard_data(user=lead, filters=ExcerptFilters())
+        a = [s.name for s in data.sites].index("Alpha Team")
+        return {r.node.theme.name: r.cells[a] for r in data.rows}["Rule-bending"]
+
+    assert rules_at_alpha() == 1
+    withdraw(world["wendy"])
+    assert rules_at_alpha() == 0
+
+
+def test_a_coding_spanning_a_withdrawn_speakers_turn_is_excluded(world, lead, researcher):
+    from themes.selectors import ExcerptFilters, dashboard_data
+
+    source = world["source_a"]
+    CodingFactory(  # starts in Helen's turn, runs into Wendy's: participant is Helen
+        source=source,
+        theme=world["colocation"],
+        coder=researcher,
+        start=3,
+        end=source.text.index("Strictly") + 3,
+        participant=world["helen"],
+    )
+    withdraw(world["wendy"])
+    data = dashboard_data(user=lead, filters=ExcerptFilters())
+    assert sum(sum(r.cells) for r in data.rows) == 0
+
+
+def test_dashboard_query_count_is_constant(world, coded, client_for, lead, researcher):
+    client = client_for(lead)
+    url = reverse("themes:dashboard")
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url, {"measure": "participants"})
+    for _ in range(30):
+        code(world["source_b"], world["colocation"], researcher, "means something")
+        code(world["source_a"], world["rules"], lead, "child's trajectory")
+    with CaptureQueriesContext(connection) as many:
+        client.get(url, {"measure": "participants"})
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_cooccurrence_counts_overlapping_codings_of_two_themes(world, coded, client_for, lead):
+    source = world["source_a"]
+    start = source.text.index("office")
+    CodingFactory(source=source, theme=world["rules"], start=start - 2, end=start + 3)
+    html = client_for(lead).get(reverse("themes:dashboard-cooccurrence")).content.decode()
+    assert 'id="cooccurrence-matrix"' in html
+    assert '<td class="shade-5">1</td>' in html
+
+
+# --- agreement --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def exercise(world, researcher, lead):
+    source = world["source_a"]
+    ex = AgreementExercise.objects.create(site=source.site, name="Double coding")
+    ex.sources.add(source)
+    ex.coders.add(researcher, lead)
+    return ex
+
+
+def test_agreement_is_computed_per_theme_over_turns(world, exercise, researcher, lead):
+    from themes.agreement import theme_agreement
+    from themes.selectors import agreement_for
+
+    source = world["source_a"]
+    code(source, world["rules"], researcher, "Strictly")
+    code(source, world["rules"], lead, "rang the school nurse")  # same turn: agree
+    code(source, world["colocation"], researcher, "same office")  # lead did not: disagree
+    result = agreement_for(exercise=exercise)
+    assert result.units == 3
+    rows = {r["theme"].name: r for r in result.themes}
+    assert rows["Rule-bending"]["agreement"].percent == 1.0
+    turns = list(source.segments.order_by("order").values_list("pk", flat=True))
+    expected = theme_agreement(
+        world["colocation"].pk, turns, [lead.pk, researcher.pk], {researcher.pk: {turns[0]}}
+    )
+    colocation = rows["Co-location and co-working"]
+    assert colocation["agreement"].kappa == expected.kappa
+    assert colocation["agreement"].alpha == expected.alpha
+    assert [d["turn"] for d in colocation["disagreements"]] == [1]
+    assert colocation["disagreements"][0]["applied"] == ["researcher"]
+
+
+def test_agreement_page_states_the_unit_and_lists_disagreements(
+    world, exercise, client_for, researcher, outsider
+):
+    code(world["source_a"], world["colocation"], researcher, "same office")
+    url = reverse("themes:agreement-detail", kwargs={"pk": exercise.pk})
+    html = client_for(researcher).get(url).content.decode()
+    assert "Unit of analysis:" in html and "speaker turn" in html
+    assert "Cohen's kappa" in html and "Krippendorff" in html
+    assert "applied by researcher" in html
+    assert client_for(outsider).get(url).status_code == 404
+
+
+def test_agreement_leaves_out_a_withdrawn_participants_turns(world, exercise, researcher, lead):
+    from themes.selectors import agreement_for
+
+    code(world["source_a"], world["rules"], researcher, "Strictly")
+    withdraw(world["wendy"])
+    result = agreement_for(exercise=exercise)
+    assert result.units == 2 and result.excluded_units == 1
+    rows = {r["theme"].name: r for r in result.themes}
+    assert "Rule-bending" not in rows  # its only coding was on the withdrawn turn
+
+
+# --- excerpt search ---------------------------------------------------------------------
+
+
+def test_excerpt_search_excludes_a_withdrawn_participant(world, coded, client_for, lead):
+    client = client_for(lead)
+    assert b"Strictly" in retrieval(client, world["rules"], q="shouldn").content
+    withdraw(world["wendy"])
+    assert b"Strictly" not in retrieval(client, world["rules"], q="shouldn").content

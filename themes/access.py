@@ -1,0 +1,72 @@
+"""Access helpers for themes: a coding, memo, source or exercise of a site the user is not a
+member of answers 404. The codebook is project-wide: anyone who may edit somewhere adds
+themes; only project leads rename, move, merge and retire them."""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from fieldwork.models import Source
+from sites.access import SiteAccess, access_for, site_roles
+from sites.models import EDIT_FIELDWORK_ROLES, is_project_lead
+
+from .models import AgreementExercise, Coding, Memo
+
+
+def get_source_for_coding(user, pk: int) -> tuple[Source, SiteAccess]:
+    try:
+        source = Source.objects.select_related("site").get(pk=pk)
+    except Source.DoesNotExist:
+        raise Http404("No such source.") from None
+    access = access_for(user, source.site)
+    if access is None:
+        raise Http404("No such source.")
+    return source, access
+
+
+def get_coding_for_user(user, pk: int) -> tuple[Coding, SiteAccess]:
+    try:
+        coding = Coding.objects.select_related("site", "theme", "coder", "source").get(pk=pk)
+    except Coding.DoesNotExist:
+        raise Http404("No such coding.") from None
+    access = access_for(user, coding.site)
+    if access is None:
+        raise Http404("No such coding.")
+    return coding, access
+
+
+def get_memo_for_user(user, pk: int) -> tuple[Memo, SiteAccess | None]:
+    """Source memos belong to the source's site; theme memos are project-wide (access None
+    then means 'any member', and only the author or a project lead may delete)."""
+    try:
+        memo = Memo.objects.select_related("site", "theme", "source", "author").get(pk=pk)
+    except Memo.DoesNotExist:
+        raise Http404("No such memo.") from None
+    if memo.site_id is None:
+        if not can_code_somewhere(user):
+            raise Http404("No such memo.")
+        return memo, None
+    access = access_for(user, memo.site)
+    if access is None:
+        raise Http404("No such memo.")
+    return memo, access
+
+
+def get_exercise_for_user(user, pk: int) -> tuple[AgreementExercise, SiteAccess]:
+    try:
+        exercise = AgreementExercise.objects.select_related("site").get(pk=pk)
+    except AgreementExercise.DoesNotExist:
+        raise Http404("No such exercise.") from None
+    access = access_for(user, exercise.site)
+    if access is None:
+        raise Http404("No such exercise.")
+    return exercise, access
+
+
+def can_code_somewhere(user) -> bool:
+    """May add themes to the codebook and write analytic memos."""
+    return is_project_lead(user) or bool(set(site_roles(user).values()) & EDIT_FIELDWORK_ROLES)
+
+
+def can_manage_codebook(user) -> bool:
+    return is_project_lead(user)

@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from fieldwork.models import Source, SourceKind
+from sites.models import Level, Profession, ResearchPhase, Role, Site
+
+from .models import Theme
+from .selectors import ExcerptFilters, codebook_tree
+
+
+class ThemeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Theme) -> str:
+        return getattr(obj, "path_label", obj.name)
+
+
+def _theme_choices(field: forms.ModelChoiceField, user, *, codable_only: bool = False) -> None:
+    """Show themes in tree order, indented by depth."""
+    nodes = codebook_tree(user=user, include_retired=False, counts={})
+    field.choices = [("", "—")] + [
+        (n.theme.pk, f"{'  ' * n.depth}{n.theme.name}")
+        for n in nodes
+        if not codable_only or n.theme.codable
+    ]
+
+
+class ThemeForm(forms.ModelForm):
+    class Meta:
+        model = Theme
+        fields = [
+            "name",
+            "parent",
+            "definition",
+            "inclusion",
+            "exclusion",
+            "example",
+            "colour",
+            "codable",
+            "order",
+        ]
+        labels = {"parent": "Parent theme (folder)"}
+        help_texts = {
+            "name": "Unique across the codebook.",
+            "colour": "Shown with the theme's name, never on its own.",
+        }
+        widgets = {
+            "definition": forms.Textarea(attrs={"rows": 3}),
+            "inclusion": forms.Textarea(attrs={"rows": 2}),
+            "exclusion": forms.Textarea(attrs={"rows": 2}),
+            "example": forms.Textarea(attrs={"rows": 2}),
+            "colour": forms.TextInput(attrs={"type": "color"}),
+        }
+
+    def __init__(self, *args, user, submit_label: str = "Save theme", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _theme_choices(self.fields["parent"], user)
+        self.fields["parent"].required = False
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", submit_label))
+
+    def service_fields(self) -> dict:
+        return {k: self.cleaned_data[k] for k in self.Meta.fields}
+
+
+class MergeForm(forms.Form):
+    into = forms.ModelChoiceField(
+        queryset=Theme.objects.all(),
+        label="Merge into",
+        help_text="All codings, memos and sub-themes move to this theme; this theme is deleted.",
+    )
+
+    def __init__(self, *args, user, theme: Theme, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["into"].queryset = Theme.objects.exclude(pk=theme.pk)
+        _theme_choices(self.fields["into"], user)
+        self.fields["into"].choices = [c for c in self.fields["into"].choices if c[0] != theme.pk]
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Merge themes", css_class="btn-danger"))
+
+
+class CodingForm(forms.Form):
+    """The picker posts offsets in code points plus a theme, or a name for a new theme."""
+
+    start = forms.IntegerField(min_value=0)
+    end = forms.IntegerField(min_value=1)
+    theme = forms.ModelChoiceField(queryset=Theme.objects.codable(), required=False)
+    new_theme = forms.CharField(max_length=200, required=False, label="New theme name")
+    memo = forms.CharField(required=False, widget=forms.Textarea)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("theme") and not (data.get("new_theme") or "").strip():
+            raise forms.ValidationError("Choose a theme, or type the name of a new one.")
+        return data
+
+
+class MemoForm(forms.Form):
+    text = forms.CharField(label="Memo", widget=forms.Textarea(attrs={"rows": 3}), max_length=20000)
+
+    def __init__(self, *args, submit_label: str = "Add memo", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", submit_label))
+
+
+class CodingMemoForm(forms.Form):
+    memo = forms.CharField(required=False, widget=forms.Textarea, max_length=20000)
+    version = forms.CharField(required=False)
+
+
+def _coder_choices() -> list[tuple[int, str]]:
+    User = get_user_model()
+    users = (
+        User.objects.filter(memberships__role__in=[Role.LEAD, Role.RESEARCHER])
+        .distinct()
+        .order_by("username")
+    )
+    return [(u.pk, u.get_full_name() or u.get_username()) for u in users]
+
+
+class FilterForm(forms.Form):
+    """GET filters shared by the dashboard, retrieval and exports."""
+
+    site = forms.MultipleChoiceField(required=False, label="Sites")
+    kind = forms.MultipleChoiceField(
+        required=False, label="Source kinds", choices=SourceKind.choices
+    )
+    phase = forms.MultipleChoiceField(required=False, label="Phases")
+    profession = forms.MultipleChoiceField(required=False, label="Professions")
+    level = forms.MultipleChoiceField(required=False, label="Levels", choices=Level.choices)
+    coder = forms.MultipleChoiceField(required=False, label="Coders")
+    q = forms.CharField(required=False, label="Words in the excerpt", max_length=200)
+
+    def __init__(
+        self, *args, sites: list[Site], phases: list[ResearchPhase], with_sites: bool, **kwargs
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["site"].choices = [(str(s.pk), s.name) for s in sites]
+        self.fields["phase"].choices = [(str(p.number), str(p)) for p in phases]
+        self.fields["profession"].choices = [(str(p.pk), p.name) for p in Profession.objects.all()]
+        self.fields["coder"].choices = [(str(pk), name) for pk, name in _coder_choices()]
+        if not with_sites:
+            del self.fields["site"]
+
+    def filters(self) -> ExcerptFilters:
+        if not self.is_valid():
+            return ExcerptFilters()
+        data = self.cleaned_data
+        return ExcerptFilters(
+            sites=[int(x) for x in data.get("site", [])],
+            kinds=list(data["kind"]),
+            phases=[int(x) for x in data["phase"]],
+            professions=[int(x) for x in data["profession"]],
+            levels=list(data["level"]),
+            coders=[int(x) for x in data["coder"]],
+            q=data["q"].strip(),
+        )
+
+    @property
+    def active(self) -> bool:
+        return self.is_valid() and any(self.cleaned_data.values())
+
+
+class ExerciseForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    sources = forms.ModelMultipleChoiceField(queryset=Source.objects.none())
+    coders = forms.ModelMultipleChoiceField(queryset=get_user_model().objects.none())
+    blind = forms.BooleanField(
+        required=False, initial=True, help_text="Coders see only their own codings until closed."
+    )
+
+    def __init__(self, *args, site: Site, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sources"].queryset = Source.objects.filter(site=site).defer("text")
+        User = get_user_model()
+        # Researchers and leads of this site, and project leads.
+        self.fields["coders"].queryset = (
+            User.objects.filter(
+                Q(memberships__site=site, memberships__role__in=[Role.LEAD, Role.RESEARCHER])
+                | Q(memberships__site__isnull=True)
+            )
+            .distinct()
+            .order_by("username")
+        )
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Start the exercise"))

@@ -1,0 +1,266 @@
+"""What it means: the codebook (`Theme`), codings of Source text, memos, agreement exercises.
+
+A `Coding` is a half-open range `[start, end)` of Unicode code points of `Source.text`.
+For speed it carries two denormalised facts, both kept in step by the services:
+
+* `site` — the source's site (a source never changes site), so the dashboard can group by
+  site without joining `Source`;
+* `participant` — the participant of the first overlapping speaker turn, for provenance,
+  filters and participant counts.
+
+Consent exclusion is never stored and never relies on the denormalised participant: a coding is
+excluded when it overlaps any turn of a participant in `excluded_by_consent()`, computed per
+request (`consent_filter`), so a withdrawal, or a turn re-mapped to a withdrawn participant,
+takes effect at once.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+from fieldwork.models import Segment, Source
+from sites.models import Participant, Site
+
+colour_validator = RegexValidator(
+    r"^#[0-9a-fA-F]{6}$", "Give the colour as # and six hexadecimal digits, e.g. #1d3557."
+)
+
+
+class ThemeQuerySet(models.QuerySet):
+    def active(self) -> ThemeQuerySet:
+        return self.filter(retired=False)
+
+    def codable(self) -> ThemeQuerySet:
+        return self.filter(retired=False, codable=True)
+
+
+class Theme(models.Model):
+    """One code in the project-wide codebook. Folders (codable=False) only group others."""
+
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    name = models.CharField(max_length=200)
+    definition = models.TextField(blank=True)
+    inclusion = models.TextField("inclusion criteria", blank=True)
+    exclusion = models.TextField("exclusion criteria", blank=True)
+    example = models.TextField(blank=True)
+    colour = models.CharField(max_length=7, default="#1d3557", validators=[colour_validator])
+    codable = models.BooleanField(
+        default=True, help_text="Folders that only group other themes are not codable."
+    )
+    order = models.PositiveIntegerField(default=0)
+    retired = models.BooleanField(default=False)
+    seed_key = models.CharField(max_length=80, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ThemeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="theme_name_unique_ci"),
+            models.UniqueConstraint(
+                fields=["seed_key"], condition=~Q(seed_key=""), name="theme_seed_key_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")), name="theme_not_own_parent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("themes:theme-detail", kwargs={"pk": self.pk})
+
+    def clean(self) -> None:
+        self.name = " ".join(self.name.split())
+        if self.name and Theme.objects.filter(name__iexact=self.name).exclude(pk=self.pk).exists():
+            raise ValidationError({"name": "A theme with this name is already in the codebook."})
+        if self.parent_id and self.pk:
+            node = self.parent
+            seen = set()
+            while node is not None and node.pk not in seen:
+                if node.pk == self.pk:
+                    raise ValidationError(
+                        {"parent": "A theme cannot be moved under itself or its sub-themes."}
+                    )
+                seen.add(node.pk)
+                node = node.parent
+
+    def descendant_ids(self, themes_by_parent: dict | None = None) -> list[int]:
+        """This theme's pk and all its descendants' (one query when no map is given)."""
+        if themes_by_parent is None:
+            themes_by_parent = {}
+            for pk, parent_id in Theme.objects.values_list("pk", "parent_id"):
+                themes_by_parent.setdefault(parent_id, []).append(pk)
+        result, stack = [], [self.pk]
+        while stack:
+            pk = stack.pop()
+            result.append(pk)
+            stack.extend(themes_by_parent.get(pk, []))
+        return result
+
+
+def excluded_participant_ids() -> list[int]:
+    """Participants whose words must not appear in any output; one query, per request."""
+    return list(Participant.objects.excluded_by_consent().values_list("pk", flat=True))
+
+
+def consent_filter(excluded_ids: list[int], prefix: str = "") -> Q:
+    """Q keeping only codings that overlap no turn of an excluded participant."""
+    if not excluded_ids:
+        return Q()
+    overlapping_excluded = Segment.objects.filter(
+        source_id=OuterRef(f"{prefix}source_id"),
+        start__lt=OuterRef(f"{prefix}end"),
+        end__gt=OuterRef(f"{prefix}start"),
+        participant_id__in=excluded_ids,
+    )
+    # PostgreSQL plans this as a hash anti-join on source_id against the (few) excluded
+    # participants' turns, with the range test as a join filter: no per-row index probes.
+    return ~Exists(overlapping_excluded)
+
+
+class CodingQuerySet(models.QuerySet):
+    def visible_to(self, user) -> CodingQuerySet:
+        from sites.models import is_project_lead
+
+        if is_project_lead(user):
+            return self
+        return self.filter(site__in=Site.objects.visible_to(user))
+
+    def consented(self, excluded_ids: list[int] | None = None) -> CodingQuerySet:
+        if excluded_ids is None:
+            excluded_ids = excluded_participant_ids()
+        return self.filter(consent_filter(excluded_ids))
+
+
+class Coding(models.Model):
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="codings")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+", editable=False)
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="codings")
+    coder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="codings"
+    )
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    memo = models.TextField(blank=True)
+    participant = models.ForeignKey(
+        Participant,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        help_text="Speaker of the first overlapping turn (denormalised for speed).",
+    )
+    needs_review = models.BooleanField(
+        default=False, help_text="Set when an edit of the source text removed the coded words."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CodingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["source", "start", "end", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="coding_range"),
+        ]
+        indexes = [
+            models.Index(fields=["source", "start"]),
+            models.Index(fields=["theme", "site"]),
+            models.Index(fields=["coder", "-created_at"]),
+            models.Index(fields=["participant"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.theme} on {self.source} [{self.start}, {self.end})"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.start is not None and self.end is not None:
+            if self.end <= self.start:
+                errors["end"] = "A coding must cover at least one character."
+            elif self.source_id and self.end > len(self.source.text):
+                errors["end"] = "The coding ends after the end of the source text."
+        if self.theme_id and (not self.theme.codable or self.theme.retired):
+            errors["theme"] = f"“{self.theme}” is a folder or retired and cannot be applied."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Memo(models.Model):
+    """An analytic memo on a theme (project-wide) or a memo on a source (site-scoped).
+    Memos on a single coding live on `Coding.memo`."""
+
+    theme = models.ForeignKey(
+        Theme, on_delete=models.CASCADE, null=True, blank=True, related_name="memos"
+    )
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, null=True, blank=True, related_name="memos"
+    )
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, null=True, blank=True, related_name="+", editable=False
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(theme__isnull=False) & Q(source__isnull=True))
+                | (Q(theme__isnull=True) & Q(source__isnull=False)),
+                name="memo_on_theme_or_source",
+            )
+        ]
+        indexes = [models.Index(fields=["site", "-created_at"])]
+
+    def __str__(self) -> str:
+        target = self.theme or self.source
+        return f"Memo on {target}: {self.text[:40]}"
+
+
+class AgreementExercise(models.Model):
+    """Two or more coders code the same sources independently; in blind mode each coder
+    sees only their own codings on those sources until the exercise is closed."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=200)
+    sources = models.ManyToManyField(Source, related_name="agreement_exercises")
+    coders = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
+    blind = models.BooleanField(default=True)
+    closed = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "name"], name="exercise_name_unique_in_site")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("themes:agreement-detail", kwargs={"pk": self.pk})

@@ -1,0 +1,386 @@
+"""Writes for the themes app: codebook changes, codings, memos, agreement exercises.
+
+Keyword-only, validated, atomic, audited. Permission checks (who may do what) are made by the
+views through `sites.access`; the services enforce what must hold whoever calls them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from fieldwork.models import Segment, Source
+from sites.access import ApplicationError
+from sites.models import Site
+from sites.services import audit_record
+
+from .models import AgreementExercise, Coding, Memo, Theme
+
+THEME_FIELDS = (
+    "name",
+    "parent",
+    "definition",
+    "inclusion",
+    "exclusion",
+    "example",
+    "colour",
+    "codable",
+    "order",
+)
+
+# A palette with enough contrast against white text labels, cycled for emergent themes.
+PALETTE = ["#1d3557", "#0b6e4f", "#8a3b12", "#6a1b9a", "#1565c0", "#ad1457", "#37474f"]
+
+
+def _value(obj, field: str):
+    value = getattr(obj, field)
+    return str(value) if value is not None else None
+
+
+# --- codebook ---------------------------------------------------------------------------
+
+
+def theme_create(
+    *,
+    actor,
+    name: str,
+    parent: Theme | None = None,
+    definition: str = "",
+    inclusion: str = "",
+    exclusion: str = "",
+    example: str = "",
+    colour: str = "",
+    codable: bool = True,
+    order: int | None = None,
+    seed_key: str = "",
+) -> Theme:
+    """Add a theme (emergent coding: any researcher may, while coding)."""
+    if order is None:
+        order = (Theme.objects.filter(parent=parent).aggregate(m=Max("order"))["m"] or 0) + 1
+    theme = Theme(
+        name=name,
+        parent=parent,
+        definition=definition,
+        inclusion=inclusion,
+        exclusion=exclusion,
+        example=example,
+        colour=colour or PALETTE[Theme.objects.count() % len(PALETTE)],
+        codable=codable,
+        order=order,
+        seed_key=seed_key,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    theme.full_clean()
+    with transaction.atomic():
+        theme.save()
+        audit_record(
+            actor=actor,
+            verb="theme.create",
+            obj=theme,
+            changes={k: _value(theme, k) for k in THEME_FIELDS},
+        )
+    return theme
+
+
+def theme_update(*, theme: Theme, actor, **fields) -> Theme:
+    """Rename, move (parent), redefine, recolour. Leads only (checked by the view)."""
+    before = {k: _value(theme, k) for k in THEME_FIELDS}
+    for key in THEME_FIELDS:
+        if key in fields:
+            setattr(theme, key, fields[key])
+    theme.full_clean()
+    if not theme.codable and theme.codings.exists():
+        raise ValidationError({"codable": "This theme has codings, so it cannot be a folder."})
+    after = {k: _value(theme, k) for k in THEME_FIELDS}
+    diff = {k: [before[k], after[k]] for k in THEME_FIELDS if before[k] != after[k]}
+    with transaction.atomic():
+        theme.save()
+        if diff:
+            verb = "theme.move" if set(diff) == {"parent"} else "theme.update"
+            audit_record(actor=actor, verb=verb, obj=theme, changes=diff)
+    return theme
+
+
+def theme_merge(*, theme: Theme, into: Theme, actor) -> Theme:
+    """Merge `theme` into `into`: its codings, memos and sub-themes move, then it is deleted."""
+    if theme.pk == into.pk:
+        raise ApplicationError("A theme cannot be merged into itself.")
+    if theme.pk in into.descendant_ids() or into.pk in theme.descendant_ids():
+        raise ApplicationError("A theme cannot be merged with its own parent or sub-theme.")
+    if not into.codable and theme.codings.exists():
+        raise ApplicationError(f"“{into}” is a folder, so it cannot receive codings.")
+    with transaction.atomic():
+        moved = Coding.objects.filter(theme=theme).update(theme=into)
+        memos = Memo.objects.filter(theme=theme).update(theme=into)
+        children = Theme.objects.filter(parent=theme).update(parent=into)
+        audit_record(
+            actor=actor,
+            verb="theme.merge",
+            obj=into,
+            changes={
+                "merged": theme.name,
+                "merged_pk": theme.pk,
+                "codings_moved": moved,
+                "memos_moved": memos,
+                "subthemes_moved": children,
+            },
+        )
+        theme.delete()
+    return into
+
+
+def theme_retire(*, theme: Theme, actor, retired: bool = True) -> Theme:
+    """Retired themes keep their codings but can no longer be applied."""
+    if theme.retired == retired:
+        return theme
+    theme.retired = retired
+    with transaction.atomic():
+        theme.save(update_fields=["retired", "updated_at"])
+        audit_record(
+            actor=actor,
+            verb="theme.retire" if retired else "theme.reinstate",
+            obj=theme,
+            changes={"retired": [not retired, retired]},
+        )
+    return theme
+
+
+# --- codings ----------------------------------------------------------------------------
+
+
+def _first_participant(source_id: int, start: int, end: int) -> int | None:
+    """The participant of the first overlapping turn that has one."""
+    return (
+        Segment.objects.filter(
+            source_id=source_id, start__lt=end, end__gt=start, participant__isnull=False
+        )
+        .order_by("start")
+        .values_list("participant_id", flat=True)
+        .first()
+    )
+
+
+def coding_create(
+    *, source: Source, theme: Theme, coder, start: int, end: int, memo: str = ""
+) -> Coding:
+    """Apply `theme` to `[start, end)` (code points) of `source.text`. Each coding is its own
+    row, so concurrent coders never overwrite each other's work."""
+    if start is None or end is None or not (0 <= start < end <= len(source.text)):
+        raise ValidationError(
+            f"The selection [{start}, {end}) is not within the source text "
+            f"(0 to {len(source.text)} characters)."
+        )
+    participant_id = _first_participant(source.pk, start, end)
+    coding = Coding(
+        source=source,
+        site_id=source.site_id,
+        theme=theme,
+        coder=coder,
+        start=start,
+        end=end,
+        memo=memo,
+        participant_id=participant_id,
+    )
+    coding.full_clean(exclude=["source", "theme", "coder", "site", "participant"])
+    with transaction.atomic():
+        coding.save()
+        audit_record(
+            actor=coder,
+            verb="coding.create",
+            obj=coding,
+            site=source.site,
+            changes={"theme": theme.name, "start": start, "end": end},
+        )
+    return coding
+
+
+def coding_delete(*, coding: Coding, actor) -> None:
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            verb="coding.delete",
+            obj=coding,
+            site=coding.site,
+            changes={
+                "theme": coding.theme.name,
+                "start": coding.start,
+                "end": coding.end,
+                "coder": str(coding.coder),
+            },
+        )
+        coding.delete()
+
+
+def coding_set_memo(*, coding: Coding, actor, memo: str, version: str | None = None) -> Coding:
+    """Set a coding's memo. `version` (the `updated_at` the editor saw) guards against
+    silently overwriting a colleague's memo saved in the meantime."""
+    with transaction.atomic():
+        current = Coding.objects.select_for_update().get(pk=coding.pk)
+        if version and current.updated_at.isoformat() != version:
+            raise ApplicationError(
+                "Someone else changed this memo while you were editing. "
+                "Reload the coding to see their version."
+            )
+        before = current.memo
+        current.memo = memo.strip()
+        current.needs_review = False if actor == current.coder else current.needs_review
+        current.save(update_fields=["memo", "needs_review", "updated_at"])
+        audit_record(
+            actor=actor,
+            verb="coding.memo",
+            obj=current,
+            site=coding.site,
+            changes={"memo": [before, current.memo]},
+        )
+    return current
+
+
+def codings_refresh_speakers(*, source: Source) -> int:
+    """Recompute the denormalised participant of every coding of `source` (after its turns
+    were re-mapped to other participants). Returns how many codings changed."""
+    segments = list(
+        Segment.objects.filter(source=source)
+        .order_by("start")
+        .values_list("start", "end", "participant_id")
+    )
+    changed = []
+    for coding in Coding.objects.filter(source=source).only("pk", "start", "end", "participant_id"):
+        participant_id = next(
+            (p for s, e, p in segments if s < coding.end and e > coding.start and p is not None),
+            None,
+        )
+        if participant_id != coding.participant_id:
+            coding.participant_id = participant_id
+            changed.append(coding)
+    Coding.objects.bulk_update(changed, ["participant_id"], batch_size=500)
+    return len(changed)
+
+
+def codings_reanchor(*, source: Source, old_text: str, remap=None) -> dict[str, int]:
+    """Carry the codings of `source` over an edit of its text. Codings whose words were
+    removed keep a one-character place at the edit and are flagged `needs_review`.
+    `remap(anchors)` is fieldwork's re-anchoring with both texts bound."""
+    from fieldwork.reanchor import Anchor, reanchor
+
+    if remap is None:
+
+        def remap(anchors):
+            return reanchor(old_text, source.text, anchors)
+
+    codings = {c.pk: c for c in Coding.objects.filter(source=source)}
+    counts: dict[str, int] = {}
+    length = len(source.text)
+    with transaction.atomic():
+        for result in remap([Anchor(c.pk, c.start, c.end) for c in codings.values()]):
+            coding = codings[result.key]
+            counts[result.status] = counts.get(result.status, 0) + 1
+            start, end = result.start, result.end
+            if result.status == "removed" or end <= start:
+                # Keep a one-character range at the edit so the coding stays visible.
+                start = max(0, min(start, length - 1))
+                end = min(length, start + 1)
+                coding.needs_review = True
+            coding.start, coding.end = start, end
+        Coding.objects.bulk_update(
+            codings.values(), ["start", "end", "needs_review"], batch_size=500
+        )
+        codings_refresh_speakers(source=source)
+        if codings:
+            audit_record(
+                actor=None,
+                verb="coding.reanchor",
+                obj=source,
+                site=source.site,
+                changes=counts,
+            )
+    return counts
+
+
+def on_source_text_change(source: Source, old_text: str, remap=None) -> None:
+    """Hook registered with fieldwork (`source_text_change_handlers`): re-anchor codings."""
+    codings_reanchor(source=source, old_text=old_text, remap=remap)
+
+
+# --- memos ------------------------------------------------------------------------------
+
+
+def memo_create(
+    *, author, text: str, theme: Theme | None = None, source: Source | None = None
+) -> Memo:
+    memo = Memo(
+        author=author,
+        text=text.strip(),
+        theme=theme,
+        source=source,
+        site_id=source.site_id if source else None,
+    )
+    memo.full_clean(exclude=["author", "site"])
+    with transaction.atomic():
+        memo.save()
+        audit_record(
+            actor=author,
+            verb="memo.create",
+            obj=memo,
+            site=source.site if source else None,
+            changes={"text": memo.text},
+        )
+    return memo
+
+
+def memo_delete(*, memo: Memo, actor) -> None:
+    with transaction.atomic():
+        audit_record(
+            actor=actor, verb="memo.delete", obj=memo, site=memo.site, changes={"text": memo.text}
+        )
+        memo.delete()
+
+
+# --- inter-coder agreement --------------------------------------------------------------
+
+
+def exercise_create(
+    *,
+    site: Site,
+    name: str,
+    sources: Iterable[Source],
+    coders: Iterable,
+    actor,
+    blind: bool = True,
+) -> AgreementExercise:
+    sources, coders = list(sources), list(coders)
+    if len(coders) < 2:
+        raise ValidationError({"coders": "Choose at least two coders."})
+    if not sources:
+        raise ValidationError({"sources": "Choose at least one source."})
+    if any(s.site_id != site.pk for s in sources):
+        raise ValidationError({"sources": "Every source must belong to this site."})
+    exercise = AgreementExercise(site=site, name=name.strip(), blind=blind, created_by=actor)
+    exercise.full_clean(exclude=["created_by"])
+    with transaction.atomic():
+        exercise.save()
+        exercise.sources.set(sources)
+        exercise.coders.set(coders)
+        audit_record(
+            actor=actor,
+            verb="agreement.create",
+            obj=exercise,
+            site=site,
+            changes={
+                "sources": [s.pk for s in sources],
+                "coders": [str(c) for c in coders],
+                "blind": blind,
+            },
+        )
+    return exercise
+
+
+def exercise_close(*, exercise: AgreementExercise, actor) -> AgreementExercise:
+    """Closing lifts the blind: coders now see each other's codings to reconcile."""
+    with transaction.atomic():
+        exercise.closed = True
+        exercise.save(update_fields=["closed"])
+        audit_record(actor=actor, verb="agreement.close", obj=exercise, site=exercise.site)
+    return exercise
