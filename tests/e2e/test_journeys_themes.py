@@ -1,0 +1,136 @@
+"""Coding and the dashboard in real Chromium: a researcher codes a passage after an emoji
+with the mouse and finds it coded at the same characters after reload; a lead filters the
+dashboard by phase, opens a cell and reads the excerpt; axe-core on every page."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from sites.models import Participant, Site
+from tests.e2e.conftest import check_accessibility, login
+from tests.factories import give_full_consent, make_source_with_turns
+from themes.models import Coding
+
+TURN = "We moved in together 🙂 and now 𝒞o-location means corridor chats replace referral forms."
+PHRASE = "corridor chats"
+
+
+def drag_select(page, phrase: str) -> None:
+    """Select `phrase` with a real mouse drag: press just inside its first character and
+    release just inside its last one."""
+    box = page.evaluate(
+        """(phrase) => {
+            for (const el of document.querySelectorAll('#coding-workspace .turn-text')) {
+              const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+              let node;
+              while ((node = walker.nextNode())) {
+                const at = node.data.indexOf(phrase);
+                if (at < 0) continue;
+                node.parentElement.scrollIntoView({block: 'center', behavior: 'instant'});
+                const range = document.createRange();
+                range.setStart(node, at);
+                range.setEnd(node, at + phrase.length);
+                const rects = range.getClientRects();
+                const first = rects[0], last = rects[rects.length - 1];
+                return {x1: first.left + 1, y1: first.top + first.height / 2,
+                        x2: last.right - 1, y2: last.top + last.height / 2};
+              }
+            }
+            return null;
+        }""",
+        phrase,
+    )
+    assert box, f"{phrase!r} is not on the page"
+    page.mouse.move(box["x1"], box["y1"])
+    page.mouse.down()
+    page.mouse.move((box["x1"] + box["x2"]) / 2, box["y2"], steps=5)
+    page.mouse.move(box["x2"], box["y2"], steps=5)
+    page.mouse.up()
+
+
+def test_researcher_codes_text_after_an_emoji_and_it_stays_on_the_same_words(page, demo):
+    site = Site.objects.get(code="northbrook")
+    speaker = give_full_consent(
+        Participant.objects.filter(site=site).exclude(consent_records__decision="withdrawn")[0]
+    )
+    source = make_source_with_turns(
+        site=site,
+        turns=[
+            ("Interviewer", "Tell me about the move.", None),
+            (speaker.pseudonym, TURN, speaker),
+        ],
+        title="Emoji interview",
+    )
+    login(page, "researcher", demo)
+    page.goto(f"/themes/sources/{source.pk}/code/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Emoji interview")
+    check_accessibility(page, "coding")
+
+    drag_select(page, PHRASE)
+    dialog = page.locator("#theme-picker")
+    expect(dialog).to_be_visible()
+    check_accessibility(page, "theme-picker")
+    dialog.get_by_label("Theme", exact=True).fill("Co-location")
+    dialog.get_by_label("Theme", exact=True).press("Enter")
+    expect(page.locator("#coding-status")).to_contain_text("Coded with")
+
+    coding = Coding.objects.get(source=source)
+    expected_start = source.text.index(PHRASE)  # Python str indices are code points
+    assert (coding.start, coding.end) == (expected_start, expected_start + len(PHRASE))
+    assert coding.theme.name.startswith("Co-location")
+
+    page.reload()
+    coded = page.locator("#coding-workspace .coded")
+    expect(coded.first).to_be_visible()
+    assert PHRASE in " ".join(coded.all_inner_texts())
+    assert "🙂" not in "".join(coded.all_inner_texts())
+    check_accessibility(page, "coding-after-reload")
+
+    coded.first.click()
+    expect(page.locator("#coding-panel-body")).to_contain_text("Co-location")
+    expect(page.locator("#coding-panel-body")).to_contain_text(re.compile("researcher", re.I))
+
+
+def test_lead_filters_the_dashboard_by_phase_and_reads_an_excerpt(page, demo):
+    login(page, "lead", demo)
+    page.goto("/themes/dashboard/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    check_accessibility(page, "dashboard")
+    phases = page.locator("form.filters").get_by_label("Phases", exact=True)
+    value = phases.locator("option", has_text="Ethnographic fieldwork").get_attribute("value")
+    phases.select_option(value=value)
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(re.compile(r"phase"))
+    matrix = page.locator("#theme-site-matrix")
+    expect(matrix).to_be_visible()
+    check_accessibility(page, "dashboard-filtered")
+    cell = matrix.locator("tbody td a").filter(has_text=re.compile(r"^[1-9]\d*$")).first
+    label = cell.get_attribute("aria-label")
+    cell.click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    quotes = page.locator("blockquote")
+    expect(quotes.first).to_be_visible()
+    assert quotes.first.inner_text().strip(), f"empty excerpt behind {label}"
+    check_accessibility(page, "theme-excerpts")
+
+
+def test_codebook_memos_and_agreement_pages_are_accessible(page, demo):
+    login(page, "lead", demo)
+    for url in (
+        "/themes/codebook/",
+        "/themes/agreement/",
+        "/themes/sites/northbrook/memos/",
+        "/fieldwork/",
+        "/fieldwork/search/?q=referral",
+    ):
+        page.goto(url)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        check_accessibility(page, url.strip("/").replace("/", "-"))
+    page.goto("/themes/agreement/")
+    first = page.locator("main a[href*='/themes/agreement/']").first
+    if first.count():
+        first.click()
+        expect(page.locator("main")).to_contain_text(re.compile("kappa|alpha", re.I))
+        check_accessibility(page, "agreement-detail")
