@@ -84,3 +84,18 @@ def client_for():
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def celery_eager(request):
+    """Tasks run in-process in every test, whatever CELERY_BROKER_URL says, except in tests
+    marked `celery_worker`, which send them through the real broker to a real worker."""
+    from dwr_project.celery import app
+
+    if request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
