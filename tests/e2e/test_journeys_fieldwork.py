@@ -91,3 +91,27 @@ def test_researcher_logs_fieldwork_imports_maps_and_searches(page, demo, tmp_pat
     check_accessibility(page, "search")
     page.locator("main a", has_text="marjorie").first.click()
     expect(page).to_have_url(re.compile(r"#turn-\d+$"))
+
+
+def test_unsaved_field_notes_warn_on_leaving_and_can_be_restored(page, demo):
+    login(page, "researcher", demo)
+    page.goto("/fieldwork/northbrook/observations/new/")
+    notes = "The duty desk phone rang twice; the EP answered because nobody else was free."
+    page.get_by_label("Field notes").fill(notes)
+    page.get_by_label("Field notes").press("End")
+    expect(page.locator("#draft-status")).to_contain_text("Draft", timeout=12_000)
+
+    dialogs: list[str] = []
+
+    def accept(dialog) -> None:
+        dialogs.append(dialog.type)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    page.goto("/fieldwork/northbrook/observations/new/")
+    assert "beforeunload" in dialogs, "leaving with unsaved notes gave no warning"
+    restore = page.get_by_role("button", name="Restore the draft")
+    expect(restore).to_be_visible()
+    restore.click()
+    expect(page.get_by_label("Field notes")).to_have_value(notes)
+    check_accessibility(page, "observation-restore")
