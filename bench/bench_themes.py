@@ -173,7 +173,7 @@ def main() -> None:
         ("Source coding view, 500 codings", median_ms(lambda: client.get(source_url)), "≤ 22")
     )
 
-    # 3. Add one coding (the picker's POST, including the re-rendered turns it returns).
+    # 3. Add one coding (the picker's POST, including the re-rendered turns it overlaps).
     theme = Theme.objects.codable().order_by("pk").first()
     other = Source.objects.filter(site__code="bench-02").order_by("pk").first()
     create_url = reverse("themes:coding-create", kwargs={"pk": other.pk})
@@ -186,7 +186,7 @@ def main() -> None:
             Coding.objects.filter(source=other).order_by("-pk").values_list("pk", flat=True)[:extra]
         )
     ).delete()
-    results.append(("Add one coding (POST, returns re-rendered turns)", add_ms, "≤ 9"))
+    results.append(("Add one coding (POST, returns the turns it overlaps)", add_ms, "≤ 9"))
     from themes.services import coding_create
 
     svc_ms = median_ms(

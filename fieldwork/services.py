@@ -59,6 +59,12 @@ Apps to the right of fieldwork (themes: codings) register here from their AppCon
 a handler may raise ValidationError or ApplicationError to refuse the edit (all rolls back)."""
 source_text_change_handlers: list[SourceTextChangeHandler] = []
 
+SpeakerChangeHandler = Callable[[Source], None]
+"""Called as `handler(source)` inside `source_speaker_map`'s and `source_speaker_merge`'s
+transaction, after the source's turns were mapped to other participants or researchers, so
+apps holding denormalised speakers (themes: `Coding.participant`) can refresh them."""
+speaker_change_handlers: list[SpeakerChangeHandler] = []
+
 
 # --- text -----------------------------------------------------------------------------------
 
@@ -354,6 +360,8 @@ def source_speaker_map(
         )
         if not count:
             raise ValidationError(f"No turn has the speaker label “{label}”.")
+        for handler in speaker_change_handlers:
+            handler(source)
         audit_record(
             actor=actor,
             verb="source.speaker_map",
@@ -382,6 +390,8 @@ def source_speaker_merge(*, source: Source, label: str, into: str, actor) -> int
         )
         if not count:
             raise ValidationError(f"No turn has the speaker label “{label}”.")
+        for handler in speaker_change_handlers:
+            handler(source)
         audit_record(
             actor=actor,
             verb="source.speaker_merge",

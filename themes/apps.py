@@ -7,13 +7,16 @@ class ThemesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Re-anchor codings when fieldwork edits a source's text (themes depends on
-        # fieldwork, never the reverse, so fieldwork offers a hook list).
-        try:
-            from fieldwork.services import source_text_change_handlers
-        except ImportError:  # fieldwork without the hook: nothing to register
-            return
-        from .services import on_source_text_change
+        # Re-anchor codings when fieldwork edits a source's text, and refresh their
+        # denormalised participant when its speakers are re-mapped (themes depends on
+        # fieldwork, never the reverse, so fieldwork offers hook lists).
+        from fieldwork import services as fieldwork_services
 
-        if on_source_text_change not in source_text_change_handlers:
-            source_text_change_handlers.append(on_source_text_change)
+        from .services import on_source_speaker_change, on_source_text_change
+
+        text_handlers = getattr(fieldwork_services, "source_text_change_handlers", None)
+        if text_handlers is not None and on_source_text_change not in text_handlers:
+            text_handlers.append(on_source_text_change)
+        speaker_handlers = getattr(fieldwork_services, "speaker_change_handlers", None)
+        if speaker_handlers is not None and on_source_speaker_change not in speaker_handlers:
+            speaker_handlers.append(on_source_speaker_change)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
+from html import escape
 
-from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from fieldwork.models import Segment, Source
@@ -41,24 +41,26 @@ def source_turns(source: Source, segments: list[Segment]) -> list[Turn]:
 
 
 def _stripe(coding: Coding) -> str:
-    return format_html(
-        '<li><button type="button" class="stripe" data-coding="{}" '
-        'style="border-left-color: {}" title="{} by {}">{}{}</button></li>',
-        coding.pk,
-        coding.theme.colour,
-        coding.theme.name,
-        coding.coder or "—",
-        coding.theme.name,
-        mark_safe(' <span class="badge text-bg-warning">review</span>')
-        if coding.needs_review
-        else "",
+    theme = coding.theme
+    name = escape(theme.name)
+    coder = escape(str(coding.coder)) if coding.coder else "—"
+    review = ' <span class="badge text-bg-warning">review</span>' if coding.needs_review else ""
+    return (
+        f'<li><button type="button" class="stripe" data-coding="{coding.pk}" '
+        f'style="border-left-color: {escape(theme.colour)}" title="{name} by {coder}">'
+        f"{name}{review}</button></li>"
     )
 
 
 def turns_html(source: Source, turns: list[Turn], codings: list[Coding]) -> SafeString:
+    # Plain f-strings and the standard library's html.escape (what django.utils.html.escape
+    # calls): format_html and the lazy-aware escape cost more than the rest of the page.
     text = source.text
     codings = sorted(codings, key=lambda c: (c.start, c.end))
     starts = [c.start for c in codings]
+    stripes = {c.pk: _stripe(c) for c in codings}
+    names = {c.pk: c.theme.name for c in codings}
+    colours = {c.pk: escape(c.theme.colour) for c in codings}
     out: list[str] = []
     for turn in turns:
         # Codings overlapping the turn: start < turn.end and end > turn.start.
@@ -76,21 +78,21 @@ def turns_html(source: Source, turns: list[Turn], codings: list[Coding]) -> Safe
             if not active:
                 pieces.append(chunk)
                 continue
-            names = ", ".join(c.theme.name for c in active)
+            title = escape(", ".join(names[c.pk] for c in active))
             pieces.append(
                 f'<span class="coded depth-{min(len(active), 4)}" '
                 f'data-codings="{" ".join(str(c.pk) for c in active)}" '
-                f'style="--coding-colour: {escape(active[0].theme.colour)}" '
-                f'title="{escape(names)}">{chunk}</span>'
+                f'style="--coding-colour: {colours[active[0].pk]}" '
+                f'title="{title}">{chunk}</span>'
             )
         speaker = escape(turn.speaker or ("Text" if turn.order == 0 else ""))
         if turn.participant is not None:
-            speaker = format_html(
-                '{} <span class="text-body-secondary small">({})</span>',
-                turn.speaker or turn.participant.pseudonym,
-                turn.participant.profession.name,
+            speaker = (
+                f"{escape(turn.speaker or turn.participant.pseudonym)} "
+                '<span class="text-body-secondary small">'
+                f"({escape(turn.participant.profession.name)})</span>"
             )
-        stripes = "".join(_stripe(c) for c in here)
+        turn_stripes = "".join(stripes[c.pk] for c in here)
         out.append(
             f'<article class="turn" id="turn-{turn.order}" data-start="{turn.start}" '
             f'data-end="{turn.end}" tabindex="-1" aria-labelledby="turn-{turn.order}-speaker">'
@@ -98,9 +100,9 @@ def turns_html(source: Source, turns: list[Turn], codings: list[Coding]) -> Safe
             f"{speaker or 'Turn ' + str(turn.order + 1)}</p>"
             f'<div class="turn-text">{"".join(pieces)}</div></div>'
             f'<div class="turn-margin"><ul class="stripes list-unstyled" '
-            f'aria-label="Themes in this turn">{stripes}</ul></div></article>'
+            f'aria-label="Themes in this turn">{turn_stripes}</ul></div></article>'
         )
-    return mark_safe("".join(out))
+    return mark_safe("".join(out))  # noqa: S308 - every piece of text above is escaped
 
 
 def coding_payload(coding: Coding, text: str) -> dict:
@@ -123,3 +125,42 @@ def coding_payload(coding: Coding, text: str) -> dict:
         "quote": quote,
         "needs_review": coding.needs_review,
     }
+
+
+def dashboard_matrix_rows(data, *, measure_label: str, cell_query: str) -> SafeString:
+    """The `<tr>`s of the dashboard's themes × sites matrix (a thousand linked cells: the
+    template engine spent more time on them than the database on the figures)."""
+    from django.urls import reverse
+
+    from .templatetags.themes_tags import indent, shade
+
+    label = escape(measure_label)
+    query = escape(cell_query)
+    width = len(data.sites) + 2
+    sites = [(s.pk, escape(s.name)) for s in data.sites]
+    out: list[str] = []
+    for row in data.rows:
+        theme = row.node.theme
+        name = escape(theme.name)
+        depth_class = indent(row.node.depth)
+        if not theme.codable:
+            out.append(
+                f'<tr class="table-light"><th scope="rowgroup" colspan="{width}" '
+                f'class="folder text-start {depth_class}">{name}</th></tr>'
+            )
+            continue
+        url = reverse("themes:theme-detail", kwargs={"pk": theme.pk})
+        cells = "".join(
+            f'<td class="shade-{shade(n, data.maximum)}"><a href="{url}?site={site_pk}'
+            f'{"&amp;" + query if query else ""}" aria-label="{n} {label}: {name} at {site_name}">'
+            f"{n}</a></td>"
+            for n, (site_pk, site_name) in zip(row.cells, sites, strict=True)
+        )
+        retired = " (retired)" if theme.retired else ""
+        out.append(
+            f'<tr><th scope="row" class="{depth_class}"><span class="swatch" '
+            f'style="background-color: {escape(theme.colour)}" aria-hidden="true"></span> '
+            f"{name}{retired}</th>{cells}"
+            f'<td><a href="{url}{"?" + query if query else ""}">{row.total}</a></td></tr>'
+        )
+    return mark_safe("\n".join(out))  # noqa: S308 - every piece of text above is escaped

@@ -16,6 +16,7 @@ from django.db.models import (
     Case,
     Count,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -24,12 +25,20 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Greatest, Substr
+from django.db.models.functions import Coalesce, Greatest, Substr
 
 from fieldwork.models import Segment, Source
-from sites.models import ResearchPhase, Site, is_project_lead
+from sites.models import Participant, Profession, ResearchPhase, Site, is_project_lead
 
-from .models import AgreementExercise, Coding, Memo, Theme, consent_filter, excluded_participant_ids
+from .models import (
+    AgreementExercise,
+    Coding,
+    Memo,
+    Theme,
+    consent_filter,
+    consent_filter_broad,
+    excluded_participant_ids,
+)
 
 CONTEXT_CHARS = 300
 
@@ -121,7 +130,7 @@ def codebook_tree(
     if counts is None:
         counts = dict(
             _visible(Coding.objects.all(), user)
-            .filter(consent_filter(excluded_participant_ids()))
+            .filter(consent_filter_broad(excluded_participant_ids()))
             .values("theme_id")
             .annotate(n=Count("pk"))
             .values_list("theme_id", "n")
@@ -169,11 +178,67 @@ def blind_exercise_for(*, source: Source, user) -> AgreementExercise | None:
     ).first()
 
 
-def source_codings(*, source: Source, user, blind: bool) -> list[Coding]:
-    qs = Coding.objects.filter(source=source).select_related("theme", "coder")
+@dataclass(slots=True)
+class WorkspaceCoding:
+    """A coding as the workspace shows it: the fields of `Coding` that `turns_html` and
+    `coding_payload` read, with its theme and coder (plain rows: a source may carry hundreds
+    of codings and building model instances was a third of the page's time)."""
+
+    pk: int
+    theme_id: int
+    coder_id: int | None
+    start: int
+    end: int
+    memo: str
+    needs_review: bool
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    theme: Theme
+    coder: object | None
+
+
+def source_codings(
+    *, source: Source, user, blind: bool, span: tuple[int, int] | None = None
+) -> list[WorkspaceCoding]:
+    """The codings of `source` (only those overlapping `span`, a `[start, end)` range, when
+    given) with theme and coder attached, in text order; one query. The few distinct themes
+    and coders are built once each, not once per row."""
+    qs = Coding.objects.filter(source=source)
     if blind:
         qs = qs.filter(coder=user)
-    return list(qs.order_by("start", "end", "pk"))
+    if span is not None:
+        qs = qs.filter(start__lt=span[1], end__gt=span[0])
+    rows = qs.order_by("start", "end", "pk").values_list(
+        "pk",
+        "theme_id",
+        "coder_id",
+        "start",
+        "end",
+        "memo",
+        "needs_review",
+        "created_at",
+        "updated_at",
+        "theme__name",
+        "theme__colour",
+        "coder__username",
+        "coder__first_name",
+        "coder__last_name",
+    )
+    user_model = Coding._meta.get_field("coder").related_model
+    themes: dict[int, Theme] = {}
+    coders: dict[int | None, object | None] = {None: None}
+    codings = []
+    for *fields, theme_name, colour, username, first_name, last_name in rows:
+        theme_id, coder_id = fields[1], fields[2]
+        theme = themes.get(theme_id)
+        if theme is None:
+            theme = themes[theme_id] = Theme(pk=theme_id, name=theme_name, colour=colour)
+        if coder_id not in coders:
+            coders[coder_id] = user_model(
+                pk=coder_id, username=username, first_name=first_name, last_name=last_name
+            )
+        codings.append(WorkspaceCoding(*fields, theme, coders[coder_id]))
+    return codings
 
 
 # --- retrieval --------------------------------------------------------------------------
@@ -198,41 +263,233 @@ def excerpt_queryset(
         qs = qs.filter(theme_id__in=theme_ids)
     qs = qs.filter(filters.as_q(phases))
     if filters.q:
-        qs = qs.annotate(
-            quote=Substr("source__text", F("start") + 1, F("end") - F("start"))
-        ).filter(quote__icontains=filters.q)
+        qs = qs.annotate(quote=quote_expression()).filter(quote__icontains=filters.q)
     return qs.order_by(
         "site__name", F("source__date").asc(nulls_last=True), "source_id", "start", "pk"
     ).values_list("pk", flat=True)
 
 
-def excerpt_details(ids: list[int]) -> list[Coding]:
-    """The codings `ids` with quote, context and speaker, in the order given (one query)."""
+class OctetLength(Func):
+    """The stored size of a text in bytes (an upper bound of its length in characters);
+    PostgreSQL reads it from the TOAST pointer without fetching the text."""
+
+    function = "OCTET_LENGTH"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler, connection, template="LENGTH(CAST(%(expressions)s AS BLOB))", **extra_context
+        )
+
+
+def quote_expression() -> Coalesce:
+    """SQL for a coding's quote, `source.text[start:end]`.
+
+    Cutting from `Source.text` reads the whole text up to the cut (PostgreSQL must count
+    UTF-8 characters from the start), about 50 KB per coding. A quote inside one speaker turn
+    is cut from that turn's `Segment.text` instead (a copy of exactly those characters that
+    fieldwork keeps in sync); only a quote spanning turns cuts the source. COALESCE is lazy:
+    the source text is only read when no turn holds the whole quote."""
+    # The turn starting last at or before the quote (one step of a backward scan of the
+    # (source, start) index), used when it holds the whole quote. A turn ending beyond the
+    # text cannot be a copy of it: a cheap sanity check, as the byte length of a stored text
+    # is known without reading it.
+    in_turn = (
+        Segment.objects.filter(source_id=OuterRef("source_id"), start__lte=OuterRef("start"))
+        .order_by("-start")
+        .annotate(
+            cut=Case(
+                When(
+                    end__gte=OuterRef("end"),
+                    end__lte=OctetLength(OuterRef("source__text")),
+                    then=Substr(
+                        "text",
+                        OuterRef("start") - F("start") + 1,
+                        OuterRef("end") - OuterRef("start"),
+                    ),
+                ),
+                default=None,
+            )
+        )
+    )
+    return Coalesce(
+        Subquery(in_turn.values("cut")[:1]),
+        Substr("source__text", F("start") + 1, F("end") - F("start")),
+    )
+
+
+def excerpt_details(ids: list[int], *, context: bool = False) -> list[ExcerptCoding]:
+    """The codings `ids` with quote, speaker and (when `context`) the text around the quote,
+    in the order given (one query). Exports need no context, so their quotes come from
+    `quote_expression`; the retrieval page cuts quote and context from the source text."""
     first_speaker = Segment.objects.filter(
         source_id=OuterRef("source_id"), start__lt=OuterRef("end"), end__gt=OuterRef("start")
     ).order_by("start")
-    context_start = Greatest(F("start") - CONTEXT_CHARS, Value(0))
-    # One cut per row (context, quote, context), split in Python: each cut decompresses the
-    # whole source text, so three separate Substr()s cost three times as much.
     qs = Coding.objects.filter(pk__in=list(ids)).annotate(
-        window_start=context_start,
-        window=Substr("source__text", context_start + 1, F("end") + CONTEXT_CHARS - context_start),
-        speaker_label=Subquery(first_speaker.values("speaker")[:1]),
+        # Only needed when the coding has no participant (CASE runs the subquery lazily).
+        speaker_label=Case(
+            When(participant_id__isnull=True, then=Subquery(first_speaker.values("speaker")[:1])),
+            default=Value(""),
+        ),
     )
-    rows = qs.select_related("site", "theme", "coder", "participant__profession", "source").defer(
-        "source__text"
-    )
+    if context:
+        context_start = Greatest(F("start") - CONTEXT_CHARS, Value(0))
+        # One cut per row (context, quote, context), split in Python: three Substr()s of the
+        # source text would cost three times as much.
+        qs = qs.annotate(
+            window_start=context_start,
+            window=Substr(
+                "source__text", context_start + 1, F("end") + CONTEXT_CHARS - context_start
+            ),
+        )
+    else:
+        qs = qs.annotate(quote=quote_expression())
+    # Rows as plain values; the few distinct sites, themes, coders, participants and sources
+    # are built once each: select_related would build seven model instances per excerpt,
+    # which was most of an export's time.
+    columns = [
+        "pk",
+        "source_id",
+        "site_id",
+        "theme_id",
+        "coder_id",
+        "participant_id",
+        "start",
+        "end",
+        "memo",
+        "needs_review",
+        "created_at",
+        "speaker_label",
+        "site__name",
+        "theme__name",
+        "theme__colour",
+        "coder__username",
+        "participant__pseudonym",
+        "participant__level",
+        "participant__profession_id",
+        "participant__profession__name",
+        "source__title",
+        "source__kind",
+        "source__date",
+        *(["window_start", "window"] if context else ["quote"]),
+    ]
+    user_model = Coding._meta.get_field("coder").related_model
+    sites: dict[int, Site] = {}
+    themes: dict[int, Theme] = {}
+    coders: dict[int | None, object | None] = {None: None}
+    participants: dict[int | None, Participant | None] = {None: None}
+    sources: dict[int, Source] = {}
     by_pk = {}
-    for c in rows:
-        head, tail = c.start - c.window_start, c.end - c.window_start
-        c.before, c.quote, c.after = c.window[:head], c.window[head:tail], c.window[tail:]
-        by_pk[c.pk] = c
+    for row in qs.order_by().values_list(*columns):
+        (
+            pk,
+            source_id,
+            site_id,
+            theme_id,
+            coder_id,
+            participant_id,
+            start,
+            end,
+            memo,
+            needs_review,
+            created_at,
+            speaker_label,
+            site_name,
+            theme_name,
+            theme_colour,
+            coder_name,
+            pseudonym,
+            level,
+            profession_id,
+            profession_name,
+            title,
+            kind,
+            date,
+        ) = row[:23]
+        if context:
+            window_start, window = row[23:]
+            head, tail = start - window_start, end - window_start
+            before, quote, after = window[:head], window[head:tail], window[tail:]
+        else:
+            before, quote, after = "", row[23], ""
+        site = sites.get(site_id)
+        if site is None:
+            site = sites[site_id] = Site(pk=site_id, name=site_name)
+        theme = themes.get(theme_id)
+        if theme is None:
+            theme = themes[theme_id] = Theme(pk=theme_id, name=theme_name, colour=theme_colour)
+        if coder_id not in coders:
+            coders[coder_id] = user_model(pk=coder_id, username=coder_name)
+        if participant_id not in participants:
+            participants[participant_id] = Participant(
+                pk=participant_id,
+                pseudonym=pseudonym,
+                level=level,
+                profession=Profession(pk=profession_id, name=profession_name)
+                if profession_id is not None
+                else None,
+            )
+        source = sources.get(source_id)
+        if source is None:
+            source = sources[source_id] = Source(
+                pk=source_id, site_id=site_id, title=title, kind=kind, date=date
+            )
+        by_pk[pk] = ExcerptCoding(
+            pk=pk,
+            source_id=source_id,
+            site_id=site_id,
+            theme_id=theme_id,
+            coder_id=coder_id,
+            participant_id=participant_id,
+            start=start,
+            end=end,
+            memo=memo,
+            needs_review=needs_review,
+            created_at=created_at,
+            speaker_label=speaker_label,
+            site=site,
+            theme=theme,
+            coder=coders[coder_id],
+            participant=participants[participant_id],
+            source=source,
+            before=before,
+            quote=quote,
+            after=after,
+        )
     return [by_pk[pk] for pk in ids if pk in by_pk]
+
+
+@dataclass(slots=True)
+class ExcerptCoding:
+    """A coding as retrieval and exports show it: its fields, its quote (and context), and
+    the provenance objects they read (plain rows: building `Coding` instances was most of an
+    export's time)."""
+
+    pk: int
+    source_id: int
+    site_id: int
+    theme_id: int
+    coder_id: int | None
+    participant_id: int | None
+    start: int
+    end: int
+    memo: str
+    needs_review: bool
+    created_at: datetime.datetime
+    speaker_label: str | None
+    site: Site
+    theme: Theme
+    coder: object | None
+    participant: Participant | None
+    source: Source
+    before: str
+    quote: str
+    after: str
 
 
 @dataclass
 class Excerpt:
-    coding: Coding
+    coding: ExcerptCoding
     phase: ResearchPhase | None
 
     @property
@@ -241,9 +498,13 @@ class Excerpt:
         return participant.pseudonym if participant else (self.coding.speaker_label or "")
 
 
-def with_phases(ids, phases: list[ResearchPhase]) -> list[Excerpt]:
-    """Load the excerpts `ids` (a slice of `excerpt_queryset`) with their phases."""
-    return [Excerpt(c, phase_for(c.source.date, phases)) for c in excerpt_details(list(ids))]
+def with_phases(ids, phases: list[ResearchPhase], *, context: bool = False) -> list[Excerpt]:
+    """Load the excerpts `ids` (a slice of `excerpt_queryset`) with their phases; `context`
+    adds the text around each quote (the retrieval page shows it, exports do not)."""
+    return [
+        Excerpt(c, phase_for(c.source.date, phases))
+        for c in excerpt_details(list(ids), context=context)
+    ]
 
 
 # --- dashboard --------------------------------------------------------------------------
@@ -287,9 +548,12 @@ def dashboard_data(
     sites = visible_site_list(user) if sites is None else sites
     phases = list(ResearchPhase.objects.all()) if phases is None else phases
     excluded = excluded_participant_ids()
+    # A lead sees every site: no site test, which would only make the planner's estimate
+    # worse (it then walks the site index instead of scanning). Rows of sites not in `sites`
+    # are skipped below, so a lead's caller may still pass fewer sites.
     base = (
-        Coding.objects.filter(site_id__in=[s.pk for s in sites])
-        .filter(consent_filter(excluded))
+        _visible(Coding.objects.all(), user, sites)
+        .filter(consent_filter_broad(excluded))
         .filter(filters.as_q(phases))
     )
     aggregate = {
@@ -310,6 +574,8 @@ def dashboard_data(
     cells: dict[int, list[int]] = defaultdict(lambda: [0] * len(sites))
     by_phase: dict[int, list[int]] = defaultdict(lambda: [0] * (len(phases) + 1))
     for theme_id, site_id, phase, n in grouped:
+        if site_id not in site_index:
+            continue
         # Sources and excerpts belong to one site and one phase, so these sums are exact;
         # so are participants over sites (a participant belongs to one site).
         cells[theme_id][site_index[site_id]] += n
@@ -322,7 +588,8 @@ def dashboard_data(
             .order_by()
             .values_list("theme_id", "site_id", "n")
         ):
-            cells[theme_id][site_index[site_id]] = n
+            if site_id in site_index:
+                cells[theme_id][site_index[site_id]] = n
     rows = []
     for node in codebook_tree(user=user, counts={k: sum(v) for k, v in cells.items()}):
         theme = node.theme
@@ -347,29 +614,48 @@ def cooccurrence(
 ) -> dict[tuple[int, int], int]:
     """(theme a, theme b) with a < b -> number of pairs of their codings on overlapping text.
 
-    Each overlapping pair is found once: b starts inside a (ties broken by id). The self-join
-    uses the (source, start) index for the range."""
+    Each overlapping pair is found once: b starts inside a (ties broken by id). The filtered
+    codings are materialised once with what the join needs (no ordering: the default one
+    would sort them all); each a finds its b's through the (source, start) index, and b's
+    membership of the filtered set is a hash join on id (ids are unique, so no de-duplication
+    as `IN` would need)."""
     base = (
         Coding.objects.filter(site_id__in=[s.pk for s in sites])
-        .filter(consent_filter(excluded_participant_ids()))
+        .filter(consent_filter_broad(excluded_participant_ids()))
         .filter(filters.as_q(phases))
-        .values("pk")
+        .order_by()
+        .values("pk", "source_id", "theme_id", "start", "end")
     )
     sub_sql, params = base.query.sql_with_params()
     table = Coding._meta.db_table
+    if connection.vendor == "postgresql":
+        # LATERAL with OFFSET 0 (not flattened into a plain join) pins the plan: one index
+        # range per a. Left to itself, the planner may pick a hash join on source_id, which
+        # tests every pair of codings of a source (17 million at the large scale).
+        pairs = f"""
+            CROSS JOIN LATERAL (
+                SELECT b.id, b.theme_id FROM {table} b
+                WHERE b.source_id = a.source_id
+                  AND b.start >= a.start AND b.start < a."end"
+                  AND (b.start > a.start OR b.id > a.id)
+                  AND b.theme_id <> a.theme_id
+                OFFSET 0
+            ) b"""
+        materialized = "MATERIALIZED"
+    else:
+        pairs = f"""
+            JOIN {table} b ON b.source_id = a.source_id
+                 AND b.start >= a.start AND b.start < a."end"
+                 AND (b.start > a.start OR b.id > a.id)
+                 AND b.theme_id <> a.theme_id"""
+        materialized = ""
     sql = f"""
-        WITH f(coding_id) AS MATERIALIZED ({sub_sql})
+        WITH f(id, source_id, theme_id, start, "end") AS {materialized} ({sub_sql})
         SELECT a.theme_id, b.theme_id, COUNT(*)
-        FROM {table} a
-        JOIN {table} b ON b.source_id = a.source_id
-             AND b.start >= a.start AND b.start < a."end"
-             AND (b.start > a.start OR b.id > a.id)
-             AND b.theme_id <> a.theme_id
-        WHERE a.id IN (SELECT f.coding_id FROM f) AND b.id IN (SELECT f.coding_id FROM f)
+        FROM f a {pairs}
+        JOIN f fb ON fb.id = b.id
         GROUP BY a.theme_id, b.theme_id
     """
-    if connection.vendor != "postgresql":
-        sql = sql.replace(" AS MATERIALIZED ", " AS ")
     result: dict[tuple[int, int], int] = defaultdict(int)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

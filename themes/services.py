@@ -184,7 +184,11 @@ def coding_create(
         memo=memo,
         participant_id=participant_id,
     )
-    coding.full_clean(exclude=["source", "theme", "coder", "site", "participant"])
+    # The range was checked above (the `coding_range` constraint's rule), so the constraint
+    # is not validated again with a query of its own; the database still enforces it.
+    coding.full_clean(
+        exclude=["source", "theme", "coder", "site", "participant"], validate_constraints=False
+    )
     with transaction.atomic():
         coding.save()
         audit_record(
@@ -302,6 +306,12 @@ def codings_reanchor(*, source: Source, old_text: str, remap=None) -> dict[str, 
 def on_source_text_change(source: Source, old_text: str, remap=None) -> None:
     """Hook registered with fieldwork (`source_text_change_handlers`): re-anchor codings."""
     codings_reanchor(source=source, old_text=old_text, remap=remap)
+
+
+def on_source_speaker_change(source: Source) -> None:
+    """Hook registered with fieldwork (`speaker_change_handlers`): after a speaker map or
+    merge, the codings' denormalised participant follows the turns."""
+    codings_refresh_speakers(source=source)
 
 
 # --- memos ------------------------------------------------------------------------------

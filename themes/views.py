@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fieldwork.models import Segment
 from sites.access import ApplicationError, get_site_for_user, require
-from sites.models import ResearchPhase, is_project_lead
+from sites.models import Participant, Profession, ResearchPhase, is_project_lead
 from sites.services import audit_record
 
 from . import exports, selectors, services
@@ -35,7 +36,7 @@ from .forms import (
     ThemeForm,
 )
 from .models import Memo, Theme
-from .rendering import coding_payload, source_turns, turns_html
+from .rendering import Turn, coding_payload, dashboard_matrix_rows, source_turns, turns_html
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -103,7 +104,7 @@ def theme_detail(request: HttpRequest, pk: int) -> HttpResponse:
         user=request.user, filters=filters, phases=phases, theme_ids=theme_ids
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    excerpts = selectors.with_phases(page.object_list, phases)
+    excerpts = selectors.with_phases(page.object_list, phases, context=True)
     memos = list(theme.memos.select_related("author"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -241,15 +242,37 @@ def theme_css(request: HttpRequest) -> HttpResponse:
 # --- coding workspace -------------------------------------------------------------------
 
 
+def _turns(source, span: tuple[int, int] | None = None) -> list[Turn]:
+    """The source's turns (only those overlapping `span` when given) with their speakers,
+    read as plain rows: one query, and the few participants built once each."""
+    qs = Segment.objects.filter(source=source)
+    if span is not None:
+        qs = qs.filter(start__lt=span[1], end__gt=span[0])
+    participants: dict = {None: None}
+    segments = []
+    for order, start, end, speaker, participant_id, pseudonym, profession in qs.values_list(
+        "order",
+        "start",
+        "end",
+        "speaker",
+        "participant_id",
+        "participant__pseudonym",
+        "participant__profession__name",
+    ):
+        if participant_id not in participants:
+            participants[participant_id] = Participant(
+                pk=participant_id, pseudonym=pseudonym, profession=Profession(name=profession)
+            )
+        segments.append(Turn(order, start, end, speaker, participants[participant_id]))
+    if span is not None:  # only the turns asked for, never the whole-text stand-in
+        return sorted((t for t in segments if t.end > t.start), key=lambda t: t.start)
+    return source_turns(source, segments)
+
+
 def _workspace_context(request: HttpRequest, source, access) -> dict:
     exercise = selectors.blind_exercise_for(source=source, user=request.user)
     codings = selectors.source_codings(source=source, user=request.user, blind=bool(exercise))
-    segments = list(
-        Segment.objects.filter(source=source)
-        .select_related("participant__profession")
-        .defer("text")
-    )
-    turns = source_turns(source, segments)
+    turns = _turns(source)
     return {
         "source": source,
         "access": access,
@@ -319,9 +342,11 @@ def coding_create(request: HttpRequest, pk: int) -> HttpResponse:
         message = " ".join(e for errors in form.errors.values() for e in errors)
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
     data = form.cleaned_data
+    theme = data["theme"]
     try:
-        with transaction.atomic():
-            theme = data["theme"]
+        # An emergent theme and its first coding are saved together or not at all; an
+        # existing theme needs only the service's own transaction.
+        with transaction.atomic() if theme is None else nullcontext():
             if theme is None:
                 name = " ".join(data["new_theme"].split())
                 theme = Theme.objects.filter(name__iexact=name).first()
@@ -339,10 +364,26 @@ def coding_create(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponse(_error_text(exc), status=400, content_type="text/plain; charset=utf-8")
     payload = {
         "coding": coding_payload(coding, source.text),
-        "html": _fragment(request, source, access),
+        "html": _affected_turns_html(request, source, coding),
         "theme": {"id": theme.pk, "name": theme.name, "colour": theme.colour},
     }
     return JsonResponse(payload, status=201)
+
+
+def _affected_turns_html(request: HttpRequest, source, coding) -> str:
+    """The `<article class="turn">`s the new coding overlaps, re-rendered with every coding
+    the user may see on them; the page swaps them in by id (re-rendering every turn of a
+    long source was most of the request's time)."""
+    exercise = selectors.blind_exercise_for(source=source, user=request.user)
+    turns = _turns(source, (coding.start, coding.end))
+    if not turns:  # no turn overlaps: a source without turns is one whole-text turn
+        turns = _turns(source)
+    if not turns:
+        return ""
+    codings = selectors.source_codings(
+        source=source, user=request.user, blind=bool(exercise), span=(turns[0].start, turns[-1].end)
+    )
+    return turns_html(source, turns, codings)
 
 
 @require_POST
@@ -482,7 +523,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "measure_label": selectors.MEASURES[measure],
             "base_query": base_query,
             "chart": chart,
-            "cell_query": _cell_query(request),
+            "matrix_rows": dashboard_matrix_rows(
+                data, measure_label=selectors.MEASURES[measure], cell_query=_cell_query(request)
+            ),
         },
     )
 

@@ -342,3 +342,16 @@ def test_excerpt_search_excludes_a_withdrawn_participant(world, coded, client_fo
     assert b"Strictly" in retrieval(client, world["rules"], q="shouldn").content
     withdraw(world["wendy"])
     assert b"Strictly" not in retrieval(client, world["rules"], q="shouldn").content
+
+
+def test_a_leads_dashboard_for_fewer_sites_counts_only_those(world, coded, lead):
+    from sites.models import Site
+    from themes.selectors import ExcerptFilters, dashboard_data
+
+    alpha = Site.objects.get(name="Alpha Team")
+    everything = dashboard_data(user=lead, filters=ExcerptFilters())
+    only_alpha = dashboard_data(user=lead, filters=ExcerptFilters(), sites=[alpha])
+    a = [s.name for s in everything.sites].index("Alpha Team")
+    for full, one in zip(everything.rows, only_alpha.rows, strict=True):
+        assert one.cells == [full.cells[a]]
+        assert sum(one.by_phase) == full.cells[a]

@@ -154,3 +154,39 @@ def test_a_text_edit_reanchors_codings_and_flags_removed_ones(world, researcher)
     assert source.text[keep.start : keep.end] == old_text[3:8]
     assert gone.needs_review
     assert not keep.needs_review
+
+
+def test_remapping_a_speaker_moves_the_codings_participant_with_it(world, researcher):
+    from fieldwork import services as fieldwork_services
+
+    source = world["source_a"]
+    turn = source.segments.get(order=1)
+    coding = services.coding_create(
+        source=source, theme=world["rules"], coder=researcher, start=turn.start, end=turn.end
+    )
+    assert coding.participant == world["wendy"]
+
+    fieldwork_services.source_speaker_map(
+        source=source, label="Wendy", participant=world["helen"], actor=researcher
+    )
+    coding.refresh_from_db()
+    assert coding.participant == world["helen"]
+
+    fieldwork_services.source_speaker_map(source=source, label="Wendy", actor=researcher)
+    coding.refresh_from_db()
+    assert coding.participant is None
+
+
+def test_merging_a_speaker_label_moves_the_codings_participant_with_it(world, researcher):
+    from fieldwork import services as fieldwork_services
+
+    source = world["source_a"]
+    turn = source.segments.get(order=1)
+    coding = services.coding_create(
+        source=source, theme=world["rules"], coder=researcher, start=turn.start, end=turn.end
+    )
+    fieldwork_services.source_speaker_merge(
+        source=source, label="Wendy", into="Helen", actor=researcher
+    )
+    coding.refresh_from_db()
+    assert coding.participant == world["helen"]

@@ -222,3 +222,51 @@ def test_source_view_query_count_is_constant(
         CodingFactory(source=source, theme=world["colocation"], start=i % 30, end=i % 30 + 8)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_adding_a_coding_returns_only_the_turns_it_overlaps(world, client_for, researcher):
+    source = world["source_a"]
+    turn = source.segments.get(order=1)
+    response = client_for(researcher).post(
+        create_url(source),
+        {"start": turn.start + 2, "end": turn.end - 2, "theme": world["rules"].pk},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 201
+    payload = response.json()
+    html = payload["html"]
+    assert re.findall(r'<article class="turn" id="(turn-\d+)"', html) == ["turn-1"]
+    assert f'data-coding="{payload["coding"]["id"]}"' in html
+    assert "Rule-bending" in html
+
+
+def test_adding_a_coding_in_blind_mode_returns_no_other_coders_codings(
+    world, client_for, researcher, lead
+):
+    source = world["source_a"]
+    exercise = AgreementExercise.objects.create(site=source.site, name="Double")
+    exercise.sources.add(source)
+    exercise.coders.add(researcher, lead)
+    theirs = CodingFactory(source=source, theme=world["rules"], coder=lead, start=0, end=5)
+    response = client_for(researcher).post(
+        create_url(source), {"start": 2, "end": 9, "theme": world["colocation"].pk}
+    )
+    html = response.json()["html"]
+    assert f'data-coding="{response.json()["coding"]["id"]}"' in html
+    assert f'data-coding="{theirs.pk}"' not in html
+
+
+def test_adding_a_coding_to_a_source_without_turns_returns_the_whole_text(
+    site_a, client_for, researcher, world
+):
+    from fieldwork.models import Segment
+
+    source = make_source_with_turns(site=site_a, turns=[("", "Field notes without turns.", None)])
+    Segment.objects.filter(source=source).delete()
+    response = client_for(researcher).post(
+        create_url(source), {"start": 0, "end": 5, "theme": world["rules"].pk}
+    )
+    assert response.status_code == 201
+    html = response.json()["html"]
+    text_html = re.search(r'<div class="turn-text">(.*?)</div>', html).group(1)
+    assert re.sub(r"<[^>]+>", "", text_html) == source.text

@@ -119,6 +119,20 @@
     initTurns(focusedId);
   }
 
+  /** Swap in re-rendered turns (`<article class="turn">`s) by id, keeping the others. */
+  function patchTurns(html) {
+    const focusedId = currentTurn ? currentTurn.id : null;
+    const template = document.createElement("template");
+    template.innerHTML = html;
+    template.content.querySelectorAll(".turn").forEach((fresh) => {
+      const old = document.getElementById(fresh.id);
+      if (old) old.replaceWith(fresh);
+    });
+    const container = document.getElementById("coding-turns");
+    if (container) container.dataset.count = String(Object.keys(codings).length);
+    initTurns(focusedId);
+  }
+
   function readCodings() {
     const el = document.getElementById("coding-data");
     return el ? JSON.parse(el.textContent) : {};
@@ -236,7 +250,9 @@
         themes.push({ ...theme, path: theme.name, definition: "" });
       }
       recent = [theme.id, ...recent.filter((id) => id !== theme.id)].slice(0, 8);
-      replaceTurns(result.html);
+      // The server returns the new coding and only the turns it overlaps.
+      codings[result.coding.id] = result.coding;
+      patchTurns(result.html);
       window.getSelection().removeAllRanges();
       announce(`Coded with “${theme.name}”.`);
     } catch (error) {
