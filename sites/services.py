@@ -44,9 +44,26 @@ def audit_record(
     )
 
 
-def _value(obj, field: str):
-    value = getattr(obj, field)
-    return str(value) if value is not None else None
+def field_snapshot(obj, fields: Iterable[str]) -> dict[str, str | None]:
+    """The audit-friendly values of some fields (str of each, None kept)."""
+    values = {}
+    for field in fields:
+        value = getattr(obj, field)
+        values[field] = str(value) if value is not None else None
+    return values
+
+
+def apply_changes(obj, fields: Iterable[str], values: dict) -> dict[str, list]:
+    """Set the given fields from `values` (keys not in it are left alone) and return the
+    audit diff {field: [before, after]} of what actually changed. Validation and saving
+    stay with the caller."""
+    fields = tuple(fields)
+    before = field_snapshot(obj, fields)
+    for field in fields:
+        if field in values:
+            setattr(obj, field, values[field])
+    after = field_snapshot(obj, fields)
+    return {f: [before[f], after[f]] for f in fields if before[f] != after[f]}
 
 
 def participant_create(*, site: Site, actor, **fields) -> Participant:
@@ -61,19 +78,14 @@ def participant_create(*, site: Site, actor, **fields) -> Participant:
             verb="participant.create",
             obj=participant,
             site=site,
-            changes={k: _value(participant, k) for k in PARTICIPANT_FIELDS},
+            changes=field_snapshot(participant, PARTICIPANT_FIELDS),
         )
     return participant
 
 
 def participant_update(*, participant: Participant, actor, **fields) -> Participant:
-    before = {k: _value(participant, k) for k in PARTICIPANT_FIELDS}
-    for key in PARTICIPANT_FIELDS:
-        if key in fields:
-            setattr(participant, key, fields[key])
+    diff = apply_changes(participant, PARTICIPANT_FIELDS, fields)
     participant.full_clean()
-    after = {k: _value(participant, k) for k in PARTICIPANT_FIELDS}
-    diff = {k: [before[k], after[k]] for k in PARTICIPANT_FIELDS if before[k] != after[k]}
     with transaction.atomic():
         participant.save()
         if diff:

@@ -105,7 +105,19 @@ def turns_html(source: Source, turns: list[Turn], codings: list[Coding]) -> Safe
     return mark_safe("".join(out))  # noqa: S308 - every piece of text above is escaped
 
 
-def coding_payload(coding: Coding, text: str) -> dict:
+def coder_label(user) -> str:
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.get_username()
+
+
+def coding_payload(coding: Coding, text: str, *, labels: dict | None = None) -> dict:
+    """What the coding panel shows for one coding. `labels` memoises coder names across a
+    page's codings (hundreds of codings, a handful of coders)."""
+    if labels is None:
+        coder = coder_label(coding.coder)
+    elif (coder := labels.get(coding.coder_id)) is None:
+        coder = labels[coding.coder_id] = coder_label(coding.coder)
     quote = text[coding.start : coding.end]
     if len(quote) > 300:
         quote = quote[:300] + "…"
@@ -114,9 +126,7 @@ def coding_payload(coding: Coding, text: str) -> dict:
         "theme": coding.theme.name,
         "theme_id": coding.theme_id,
         "colour": coding.theme.colour,
-        "coder": (coding.coder.get_full_name() or coding.coder.get_username())
-        if coding.coder
-        else "—",
+        "coder": coder,
         "created": coding.created_at.strftime("%d %b %Y %H:%M"),
         "memo": coding.memo,
         "version": coding.updated_at.isoformat(),

@@ -15,7 +15,7 @@ from django.db.models import Max
 from fieldwork.models import Segment, Source
 from sites.access import ApplicationError
 from sites.models import Site
-from sites.services import audit_record
+from sites.services import apply_changes, audit_record, field_snapshot
 
 from .models import AgreementExercise, Coding, Memo, Theme
 
@@ -33,11 +33,6 @@ THEME_FIELDS = (
 
 # A palette with enough contrast against white text labels, cycled for emergent themes.
 PALETTE = ["#1d3557", "#0b6e4f", "#8a3b12", "#6a1b9a", "#1565c0", "#ad1457", "#37474f"]
-
-
-def _value(obj, field: str):
-    value = getattr(obj, field)
-    return str(value) if value is not None else None
 
 
 # --- codebook ---------------------------------------------------------------------------
@@ -80,22 +75,17 @@ def theme_create(
             actor=actor,
             verb="theme.create",
             obj=theme,
-            changes={k: _value(theme, k) for k in THEME_FIELDS},
+            changes=field_snapshot(theme, THEME_FIELDS),
         )
     return theme
 
 
 def theme_update(*, theme: Theme, actor, **fields) -> Theme:
     """Rename, move (parent), redefine, recolour. Leads only (checked by the view)."""
-    before = {k: _value(theme, k) for k in THEME_FIELDS}
-    for key in THEME_FIELDS:
-        if key in fields:
-            setattr(theme, key, fields[key])
+    diff = apply_changes(theme, THEME_FIELDS, fields)
     theme.full_clean()
     if not theme.codable and theme.codings.exists():
         raise ValidationError({"codable": "This theme has codings, so it cannot be a folder."})
-    after = {k: _value(theme, k) for k in THEME_FIELDS}
-    diff = {k: [before[k], after[k]] for k in THEME_FIELDS if before[k] != after[k]}
     with transaction.atomic():
         theme.save()
         if diff:

@@ -279,8 +279,13 @@ def _workspace_context(request: HttpRequest, source, access) -> dict:
         "exercise": exercise,
         "codings": codings,
         "turns_html": turns_html(source, turns, codings),
-        "coding_data": {c.pk: coding_payload(c, source.text) for c in codings},
+        "coding_data": _coding_data(codings, source.text),
     }
+
+
+def _coding_data(codings, text: str) -> dict:
+    labels: dict = {}
+    return {c.pk: coding_payload(c, text, labels=labels) for c in codings}
 
 
 def _fragment(request: HttpRequest, source, access) -> str:
