@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from sites.models import Participant, ResearchPhase, Site
+from sites.models import Participant, ResearchPhase, Site, SiteScopedQuerySet
 
 
 class SourceKind(models.TextChoices):
@@ -21,10 +21,8 @@ class SourceKind(models.TextChoices):
     WORKSHOP = "workshop", "Workshop recording"
 
 
-class SourceQuerySet(models.QuerySet):
-    def visible_to(self, user) -> SourceQuerySet:
-        """The one place that decides which sources a user may see."""
-        return self.filter(site__in=Site.objects.visible_to(user))
+class SourceQuerySet(SiteScopedQuerySet):
+    pass
 
 
 class Source(models.Model):
@@ -259,9 +257,8 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class ImportJobQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ImportJobQuerySet:
-        return self.filter(site__in=Site.objects.visible_to(user))
+class ImportJobQuerySet(SiteScopedQuerySet):
+    pass
 
 
 def private_storage():

@@ -52,6 +52,17 @@ class Site(models.Model):
         return reverse("sites:site-detail", kwargs={"code": self.code})
 
 
+class SiteScopedQuerySet(models.QuerySet):
+    """For every model with a `site` foreign key: the one place that decides which rows a
+    user may see. Members see their sites' rows; project leads see all (no filter at all,
+    which also keeps the planner on its best path for whole-project pages)."""
+
+    def visible_to(self, user):
+        if is_project_lead(user):
+            return self.all()
+        return self.filter(site__in=Site.objects.visible_to(user))
+
+
 class Vocabulary(models.Model):
     """A controlled-vocabulary term: same shape for professions and agencies."""
 
@@ -151,10 +162,7 @@ def consent_status_from_records(records) -> ConsentStatus:
     return ConsentStatus("partial", "Partial consent", by_scope)
 
 
-class ParticipantQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ParticipantQuerySet:
-        return self.filter(site__in=Site.objects.visible_to(user))
-
+class ParticipantQuerySet(SiteScopedQuerySet):
     def with_details(self) -> ParticipantQuerySet:
         return self.select_related("site", "profession", "agency").prefetch_related(
             "consent_records"

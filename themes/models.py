@@ -25,7 +25,13 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 
 from fieldwork.models import Segment, Source
-from sites.models import ConsentDecision, ConsentRecord, Participant, Site
+from sites.models import (
+    ConsentDecision,
+    ConsentRecord,
+    Participant,
+    Site,
+    SiteScopedQuerySet,
+)
 
 colour_validator = RegexValidator(
     r"^#[0-9a-fA-F]{6}$", "Give the colour as # and six hexadecimal digits, e.g. #1d3557."
@@ -171,14 +177,7 @@ def consent_filter_broad(excluded_ids: list[int]) -> Q:
     return ~Q(pk__in=excluded_codings(excluded_ids))
 
 
-class CodingQuerySet(models.QuerySet):
-    def visible_to(self, user) -> CodingQuerySet:
-        from sites.models import is_project_lead
-
-        if is_project_lead(user):
-            return self
-        return self.filter(site__in=Site.objects.visible_to(user))
-
+class CodingQuerySet(SiteScopedQuerySet):
     def consented(self, excluded_ids: list[int] | None = None) -> CodingQuerySet:
         if excluded_ids is None:
             excluded_ids = excluded_participant_ids()
