@@ -1,5 +1,8 @@
-"""Search latency over the demo data (seed_demo), median of 5 per query, as the lead persona.
-Run: `.venv/bin/python bench/bench_search.py` (throwaway SQLite, or DATABASE_URL)."""
+"""Search latency, median of 5 per query, as the lead persona.
+
+Run: `.venv/bin/python bench/bench_search.py` — on a throwaway SQLite database loaded with
+seed_demo; or with DATABASE_URL pointing at an existing database (e.g. the large benchmark
+project built by bench_themes.py), which is searched as it is when it already has sources."""
 
 from __future__ import annotations
 
@@ -21,7 +24,8 @@ QUERIES = ["referral", '"duty desk"', "protocol -meeting", "expertise OR thresho
 
 
 def main() -> None:
-    call_command("seed_demo", quiet=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    if not Segment.objects.exists():
+        call_command("seed_demo", quiet=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
     from django.contrib.auth import get_user_model
 
     lead = get_user_model().objects.get(username="lead")

@@ -1,8 +1,11 @@
 """Full-text search over speaker turns of every source a user may see.
 
-PostgreSQL: `to_tsvector('english', segment.text) @@ websearch_to_tsquery('english', q)`,
-served by the GIN index of migration 0002 (the expression must stay identical), ranked with
-ts_rank and highlighted with ts_headline. Web-search syntax: "a phrase", -exclude, a OR b.
+PostgreSQL: `segment.search_vector @@ websearch_to_tsquery('english', q)`, where
+search_vector is a stored `to_tsvector('english', text)` column with a GIN index (migration
+0005), ranked with ts_rank and highlighted with ts_headline. Web-search syntax: "a phrase",
+-exclude, a OR b. A very common word can match a large share of a big project's turns: the
+count stops at COUNT_CAP ("more than …") and ranking looks at the first RANK_CAP matches
+found, so a search answers in well under a second whatever it matches.
 
 SQLite (the quick start): the same syntax parsed here into case-insensitive substring tests,
 with <mark> highlighting done in Python. Same results page, same hit shape; no stemming.
@@ -16,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import F, Func, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -28,6 +31,8 @@ from .models import Segment
 # so the snippet can be HTML-escaped first and the markers turned into <mark> afterwards.
 _START, _STOP = "\x02", "\x03"
 SNIPPET_CHARS = 240
+COUNT_CAP = 10_000
+RANK_CAP = 2_000
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,15 @@ class SearchResults:
     @property
     def truncated(self) -> bool:
         return self.total > len(self.hits)
+
+    @property
+    def total_capped(self) -> bool:
+        """True when there are more matches than were counted (`total` is the cap)."""
+        return self.total > COUNT_CAP
+
+    @property
+    def total_label(self) -> str:
+        return f"More than {COUNT_CAP:,}" if self.total_capped else f"{self.total:,}"
 
 
 # --- the query language (for the fallback) --------------------------------------------------
@@ -127,23 +141,32 @@ def highlight(text: str, terms: list[str], width: int = SNIPPET_CHARS) -> SafeSt
 # --- PostgreSQL -------------------------------------------------------------------------------
 
 
-class EnglishTsVector(Func):
-    """`to_tsvector('english'::regconfig, <text>)`: the indexed expression (migration 0002)."""
+def _stored_vector():
+    """The stored, indexed tsvector column (PostgreSQL only; see migration 0005)."""
+    from django.contrib.postgres.search import SearchVectorField
+    from django.db.models.expressions import RawSQL
 
-    template = "to_tsvector('english'::regconfig, %(expressions)s)"
-
-    def __init__(self, expression, **extra):
-        from django.contrib.postgres.search import SearchVectorField
-
-        super().__init__(expression, output_field=SearchVectorField(), **extra)
+    return RawSQL('"fieldwork_segment"."search_vector"', [], output_field=SearchVectorField())
 
 
 def _pg_search(base: QuerySet[Segment], query: str, limit: int) -> tuple[list[SearchHit], int]:
     from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 
     tsquery = SearchQuery(query, config="english", search_type="websearch")
-    matches = base.annotate(vector=EnglishTsVector(F("text"))).filter(vector=tsquery)
-    total = matches.count()
+    matches = base.annotate(vector=_stored_vector()).filter(vector=tsquery)
+    # Counting stops one past the cap; ranking happens within the first RANK_CAP matches.
+    # (order_by() clears the models' default ordering: with a LIMIT it would sort every match.)
+    total = matches.order_by().values("pk")[: COUNT_CAP + 1].count()
+    if total > RANK_CAP:
+        # Fetched as ids, not nested as a subquery: the RawSQL column names the table, which
+        # a subquery would re-alias, silently correlating it with the outer query.
+        candidates = list(matches.order_by().values_list("pk", flat=True)[:RANK_CAP])
+        matches = (
+            Segment.objects.filter(pk__in=candidates)
+            .annotate(vector=_stored_vector())
+            .select_related("source__site", "participant__profession", "researcher")
+            .defer("source__text")
+        )
     rows = matches.annotate(
         rank=SearchRank(F("vector"), tsquery),
         headline=SearchHeadline(
@@ -180,10 +203,15 @@ def search_segments(
     query = " ".join(query.split())[:500]
     if not query:
         return SearchResults(query, [], 0, limit)
+    excluded = Participant.objects.excluded_ids()
     base = (
         Segment.objects.filter(source__site__in=Site.objects.visible_to(user))
-        .exclude(participant__in=Participant.objects.excluded_by_consent().values("pk"))
+        # Decided per search, as a plain id list: a correlated consent subquery inside the
+        # full-text query made PostgreSQL re-evaluate it for every matching turn.
+        .exclude(participant_id__in=excluded)
         .select_related("source__site", "participant__profession", "researcher")
+        # A hit needs its source's title and date, never its whole text.
+        .defer("source__text")
     )
     if site is not None:
         base = base.filter(source__site=site)
@@ -196,7 +224,7 @@ def search_segments(
     if not groups:
         return SearchResults(query, [], 0, limit)
     matches = base.filter(_fallback_condition(groups))
-    total = matches.count()
+    total = matches.order_by().values("pk")[: COUNT_CAP + 1].count()
     terms = [t.text for g in groups for t in g if not t.negated]
     rows = matches.order_by("source__date", "source_id", "order")[:limit]
     hits = [SearchHit(row, highlight(row.text, terms)) for row in rows]

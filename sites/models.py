@@ -184,6 +184,20 @@ class ParticipantQuerySet(SiteScopedQuerySet):
             condition |= Q(**{f"latest_{scope}__in": blocked})
         return self.annotate(**annotations).filter(condition)
 
+    def excluded_ids(self) -> list[int]:
+        """The ids of `excluded_by_consent()`, computed once per request by every output.
+
+        Only participants with some withdrawn or declined record can have it as their latest
+        decision, so the two 'latest decision' subqueries run on those few, not on everyone."""
+        blocked = [ConsentDecision.WITHDRAWN, ConsentDecision.DECLINED]
+        candidates = ConsentRecord.objects.filter(decision__in=blocked).values("participant_id")
+        return list(
+            self.filter(pk__in=candidates)
+            .excluded_by_consent()
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+
 
 class Participant(models.Model):
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="participants")

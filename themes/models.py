@@ -26,8 +26,6 @@ from django.urls import reverse
 
 from fieldwork.models import Segment, Source
 from sites.models import (
-    ConsentDecision,
-    ConsentRecord,
     Participant,
     Site,
     SiteScopedQuerySet,
@@ -120,19 +118,8 @@ class Theme(models.Model):
 
 
 def excluded_participant_ids() -> list[int]:
-    """Participants whose words must not appear in any output; one query, per request.
-
-    Only participants with some withdrawn or declined record can have it as their latest
-    decision, so `excluded_by_consent()` (two 'latest decision' subqueries per participant)
-    runs on those few instead of on everyone."""
-    blocked = [ConsentDecision.WITHDRAWN, ConsentDecision.DECLINED]
-    candidates = ConsentRecord.objects.filter(decision__in=blocked).values("participant_id")
-    return list(
-        Participant.objects.filter(pk__in=candidates)
-        .excluded_by_consent()
-        .order_by()
-        .values_list("pk", flat=True)
-    )
+    """Participants whose words must not appear in any output; one query, per request."""
+    return Participant.objects.excluded_ids()
 
 
 def consent_filter(excluded_ids: list[int], prefix: str = "") -> Q:

@@ -101,14 +101,38 @@ def test_search_runs_a_constant_number_of_queries(
         client.get(reverse("fieldwork:search"), {"q": "expertise"})
 
 
-def test_postgresql_search_uses_the_gin_index_expression(site_a, researcher):
+def test_postgresql_search_uses_the_stored_vector_and_its_gin_index(site_a, researcher):
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = 'fieldwork_segment_text_fts'"
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'fieldwork_segment_search_vector'"
         )
         (indexdef,) = cursor.fetchone()
-    assert "gin" in indexdef.lower() and "to_tsvector('english'::regconfig, text)" in indexdef
+        cursor.execute(
+            "SELECT generation_expression FROM information_schema.columns "
+            "WHERE table_name = 'fieldwork_segment' AND column_name = 'search_vector'"
+        )
+        (expression,) = cursor.fetchone()
+    assert "gin" in indexdef.lower() and "search_vector" in indexdef
+    assert "to_tsvector('english'::regconfig, text)" in expression
     seed_turns(site_a, researcher, [("Sam", "The practitioners were ringing round.")])
     assert search_segments(user=researcher, query="ring").total == 1  # stemming
+
+
+def test_a_very_common_word_is_counted_up_to_a_cap_and_still_ranked(
+    site_a, researcher, monkeypatch
+):
+    from fieldwork import search
+
+    monkeypatch.setattr(search, "COUNT_CAP", 3)
+    monkeypatch.setattr(search, "RANK_CAP", 2)
+    seed_turns(
+        site_a,
+        researcher,
+        [(("Sam", "Ali")[i % 2], f"Referral number {i} went to the panel.") for i in range(6)],
+    )
+    results = search_segments(user=researcher, query="referral", limit=5)
+    assert results.total_capped and results.total_label == "More than 3"
+    assert 1 <= len(results.hits) <= 5
+    assert all("Referral" in str(hit.snippet) for hit in results.hits)
