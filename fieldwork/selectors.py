@@ -7,9 +7,8 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import Http404
 
-from sites.access import SiteAccess, access_for, get_site_for_user
+from sites.access import SiteAccess, get_object_at_site_for_user, get_object_for_user
 from sites.models import ConsentRecord, Participant, ResearchPhase, Site
 
 from .models import ImportJob, Replacement, Segment, Source
@@ -70,10 +69,10 @@ def phase_for(day: datetime.date | None, all_phases: list[ResearchPhase]) -> Res
     return next((p for p in all_phases if p.start <= day <= p.end), None)
 
 
-def source_detail(*, pk: int) -> Source:
+def source_detail_queryset() -> QuerySet[Source]:
     return Source.objects.select_related(
         "site", "created_by", "observation__observer", "interview", "document"
-    ).get(pk=pk)
+    )
 
 
 def _participants_with_consent() -> QuerySet[Participant]:
@@ -165,31 +164,13 @@ def site_fieldwork_counts(*, user) -> QuerySet[Site]:
 
 
 def get_source_for_user(user, pk: int) -> tuple[Source, SiteAccess]:
-    try:
-        source = source_detail(pk=pk)
-    except Source.DoesNotExist:
-        raise Http404("No such source.") from None
-    access = access_for(user, source.site)
-    if access is None:
-        raise Http404("No such source.")
-    return source, access
+    return get_object_for_user(user, source_detail_queryset(), pk)
 
 
 def get_import_job_for_user(user, code: str, pk: int) -> tuple[ImportJob, SiteAccess]:
-    access = get_site_for_user(user, code)
-    try:
-        job = ImportJob.objects.select_related("site", "source", "created_by").get(
-            site=access.site, pk=pk
-        )
-    except ImportJob.DoesNotExist:
-        raise Http404("No such import.") from None
-    return job, access
+    jobs = ImportJob.objects.select_related("site", "source", "created_by")
+    return get_object_at_site_for_user(user, code, jobs, pk)
 
 
 def get_replacement_for_user(user, code: str, pk: int) -> tuple[Replacement, SiteAccess]:
-    access = get_site_for_user(user, code)
-    try:
-        replacement = Replacement.objects.select_related("site").get(site=access.site, pk=pk)
-    except Replacement.DoesNotExist:
-        raise Http404("No such entry.") from None
-    return replacement, access
+    return get_object_at_site_for_user(user, code, Replacement.objects.select_related("site"), pk)

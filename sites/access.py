@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 
 from .models import (
@@ -85,13 +86,34 @@ def get_site_for_user(user, code: str) -> SiteAccess:
     return access
 
 
-def get_participant_for_user(user, code: str, pk: int) -> tuple[Participant, SiteAccess]:
+def get_object_for_user(user, queryset: QuerySet, pk: int) -> tuple:
+    """(object, SiteAccess) for a site-scoped object addressed by its pk alone; 404 when it
+    does not exist or belongs to a site the user is not a member of (never a 403 that would
+    confirm it exists). The queryset should select_related("site")."""
+    name = queryset.model._meta.verbose_name
+    try:
+        obj = queryset.get(pk=pk)
+    except queryset.model.DoesNotExist:
+        raise Http404(f"No such {name}.") from None
+    access = access_for(user, obj.site)
+    if access is None:
+        raise Http404(f"No such {name}.")
+    return obj, access
+
+
+def get_object_at_site_for_user(user, code: str, queryset: QuerySet, pk: int) -> tuple:
+    """(object, SiteAccess) for an object addressed under its site's code: the site is
+    checked first, then the object must belong to it."""
     access = get_site_for_user(user, code)
     try:
-        participant = Participant.objects.with_details().get(site=access.site, pk=pk)
-    except Participant.DoesNotExist:
-        raise Http404("No such participant.") from None
-    return participant, access
+        obj = queryset.get(site=access.site, pk=pk)
+    except queryset.model.DoesNotExist:
+        raise Http404(f"No such {queryset.model._meta.verbose_name}.") from None
+    return obj, access
+
+
+def get_participant_for_user(user, code: str, pk: int) -> tuple[Participant, SiteAccess]:
+    return get_object_at_site_for_user(user, code, Participant.objects.with_details(), pk)
 
 
 def require(allowed: bool, message: str = "Your role does not allow this change.") -> None:

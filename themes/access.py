@@ -7,32 +7,20 @@ from __future__ import annotations
 from django.http import Http404
 
 from fieldwork.models import Source
-from sites.access import SiteAccess, access_for, site_roles
+from sites.access import SiteAccess, access_for, get_object_for_user, site_roles
 from sites.models import EDIT_FIELDWORK_ROLES, is_project_lead
 
 from .models import AgreementExercise, Coding, Memo
 
 
 def get_source_for_coding(user, pk: int) -> tuple[Source, SiteAccess]:
-    try:
-        source = Source.objects.select_related("site").get(pk=pk)
-    except Source.DoesNotExist:
-        raise Http404("No such source.") from None
-    access = access_for(user, source.site)
-    if access is None:
-        raise Http404("No such source.")
-    return source, access
+    # Lighter than fieldwork's reading-view helper: the workspace needs only the site.
+    return get_object_for_user(user, Source.objects.select_related("site"), pk)
 
 
 def get_coding_for_user(user, pk: int) -> tuple[Coding, SiteAccess]:
-    try:
-        coding = Coding.objects.select_related("site", "theme", "coder", "source").get(pk=pk)
-    except Coding.DoesNotExist:
-        raise Http404("No such coding.") from None
-    access = access_for(user, coding.site)
-    if access is None:
-        raise Http404("No such coding.")
-    return coding, access
+    codings = Coding.objects.select_related("site", "theme", "coder", "source")
+    return get_object_for_user(user, codings, pk)
 
 
 def get_memo_for_user(user, pk: int) -> tuple[Memo, SiteAccess | None]:
@@ -53,14 +41,7 @@ def get_memo_for_user(user, pk: int) -> tuple[Memo, SiteAccess | None]:
 
 
 def get_exercise_for_user(user, pk: int) -> tuple[AgreementExercise, SiteAccess]:
-    try:
-        exercise = AgreementExercise.objects.select_related("site").get(pk=pk)
-    except AgreementExercise.DoesNotExist:
-        raise Http404("No such exercise.") from None
-    access = access_for(user, exercise.site)
-    if access is None:
-        raise Http404("No such exercise.")
-    return exercise, access
+    return get_object_for_user(user, AgreementExercise.objects.select_related("site"), pk)
 
 
 def can_code_somewhere(user) -> bool:
