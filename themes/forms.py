@@ -9,7 +9,7 @@ from django.db.models import Q
 from fieldwork.models import Source, SourceKind
 from sites.models import Level, Profession, ResearchPhase, Role, Site
 
-from .models import Theme
+from .models import THEME_FIELDS, Theme
 from .selectors import ExcerptFilters, codebook_tree
 
 
@@ -31,17 +31,7 @@ def _theme_choices(field: forms.ModelChoiceField, user, *, codable_only: bool = 
 class ThemeForm(forms.ModelForm):
     class Meta:
         model = Theme
-        fields = [
-            "name",
-            "parent",
-            "definition",
-            "inclusion",
-            "exclusion",
-            "example",
-            "colour",
-            "codable",
-            "order",
-        ]
+        fields = list(THEME_FIELDS)
         labels = {"parent": "Parent theme (folder)"}
         help_texts = {
             "name": "Unique across the codebook.",

@@ -44,6 +44,20 @@ class ThemeQuerySet(models.QuerySet):
         return self.filter(retired=False, codable=True)
 
 
+# What a person edits on a theme (the form's fields, and what the audit record compares).
+THEME_FIELDS = (
+    "name",
+    "parent",
+    "definition",
+    "inclusion",
+    "exclusion",
+    "example",
+    "colour",
+    "codable",
+    "order",
+)
+
+
 class Theme(models.Model):
     """One code in the project-wide codebook. Folders (codable=False) only group others."""
 

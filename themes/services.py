@@ -17,19 +17,7 @@ from sites.access import ApplicationError
 from sites.models import Site
 from sites.services import apply_changes, audit_record, field_snapshot
 
-from .models import AgreementExercise, Coding, Memo, Theme
-
-THEME_FIELDS = (
-    "name",
-    "parent",
-    "definition",
-    "inclusion",
-    "exclusion",
-    "example",
-    "colour",
-    "codable",
-    "order",
-)
+from .models import THEME_FIELDS, AgreementExercise, Coding, Memo, Theme
 
 # A palette with enough contrast against white text labels, cycled for emergent themes.
 PALETTE = ["#1d3557", "#0b6e4f", "#8a3b12", "#6a1b9a", "#1565c0", "#ad1457", "#37474f"]
