@@ -115,3 +115,25 @@ def test_unsaved_field_notes_warn_on_leaving_and_can_be_restored(page, demo):
     restore.click()
     expect(page.get_by_label("Field notes")).to_have_value(notes)
     check_accessibility(page, "observation-restore")
+
+
+def test_bad_files_fail_with_a_plain_message_and_leave_no_source(page, demo, tmp_path):
+    from fieldwork.models import Source
+
+    before = Source.objects.count()
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "minutes.docx").write_bytes(b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n")
+    login(page, "researcher", demo)
+    page.goto("/fieldwork/northbrook/imports/")
+    files = page.get_by_label("Transcript files")
+    files.set_input_files(str(tmp_path / "empty.txt"))
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator("main")).to_contain_text("The submitted file is empty.")
+    check_accessibility(page, "imports-empty")
+
+    page.get_by_label("Transcript files").set_input_files(str(tmp_path / "minutes.docx"))
+    page.get_by_role("button", name="Import").click()
+    row = page.locator("#import-table tr", has_text="minutes.docx")
+    expect(row).to_contain_text(re.compile("does not match|damaged|PDF", re.I))
+    check_accessibility(page, "imports-failed")
+    assert Source.objects.count() == before
