@@ -126,7 +126,6 @@ def theme_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "querystring": query.urlencode(),
             "toggle_query": toggle.urlencode(),
             "memos": memos,
-            "memo_form": MemoForm(),
             "can_manage": can_manage_codebook(request.user),
             "can_memo": can_code_somewhere(request.user),
             "all_sites": is_project_lead(request.user),
@@ -319,7 +318,6 @@ def source_code(request: HttpRequest, pk: int) -> HttpResponse:
             "themes_data": themes,
             "recent_ids": selectors.theme_recent_ids(user=request.user),
             "memos": list(source.memos.select_related("author")),
-            "memo_form": MemoForm(),
             "can_add_theme": access.can_edit,
             "urls": {
                 "create": reverse("themes:coding-create", kwargs={"pk": source.pk}),

@@ -91,6 +91,11 @@ def test_researcher_codes_text_after_an_emoji_and_it_stays_on_the_same_words(pag
     coded.first.click()
     expect(page.locator("#coding-panel-body")).to_contain_text("Co-location")
     expect(page.locator("#coding-panel-body")).to_contain_text(re.compile("researcher", re.I))
+    # The coding's date, in the reader's time zone, as a date rather than a raw timestamp.
+    today = coding.created_at.astimezone().strftime("%Y")
+    expect(page.locator("#coding-panel-body")).to_contain_text(
+        re.compile(rf"Coded by .+, \d{{1,2}} [A-Z][a-z]{{2,3}} {today}, \d\d:\d\d")
+    )
 
 
 def test_lead_filters_the_dashboard_by_phase_and_reads_an_excerpt(page, demo):

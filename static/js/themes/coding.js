@@ -408,6 +408,19 @@
     panel.focus();
   }
 
+  const dateFormat = new Intl.DateTimeFormat("en-GB", {
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
+
+  function formatDate(iso) {
+    const date = new Date(iso);
+    return Number.isNaN(date.getTime()) ? iso : dateFormat.format(date);
+  }
+
   function codingCard(coding) {
     const card = element("article", "coding-card border-start ps-2 mb-3");
     card.style.borderLeftColor = coding.colour;
@@ -424,7 +437,11 @@
       );
     }
     card.append(
-      element("p", "small text-body-secondary mb-1", `Coded by ${coding.coder}, ${coding.created}`),
+      element(
+        "p",
+        "small text-body-secondary mb-1",
+        `Coded by ${coding.coder}, ${formatDate(coding.created)}`,
+      ),
     );
     card.append(element("blockquote", "small fst-italic mb-2", `“${coding.quote}”`));
     const memoId = `memo-${coding.id}`;
