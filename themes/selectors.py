@@ -198,16 +198,23 @@ class WorkspaceCoding:
 
 
 def source_codings(
-    *, source: Source, user, blind: bool, span: tuple[int, int] | None = None
+    *,
+    source: Source,
+    user,
+    blind: bool,
+    span: tuple[int, int] | None = None,
+    pks: list[int] | None = None,
 ) -> list[WorkspaceCoding]:
-    """The codings of `source` (only those overlapping `span`, a `[start, end)` range, when
-    given) with theme and coder attached, in text order; one query. The few distinct themes
-    and coders are built once each, not once per row."""
+    """The codings of `source` (only those overlapping `span`, a `[start, end)` range, or
+    among `pks`, when given) with theme and coder attached, in text order; one query. The
+    few distinct themes and coders are built once each, not once per row."""
     qs = Coding.objects.filter(source=source)
     if blind:
         qs = qs.filter(coder=user)
     if span is not None:
         qs = qs.filter(start__lt=span[1], end__gt=span[0])
+    if pks is not None:
+        qs = qs.filter(pk__in=pks)
     rows = qs.order_by("start", "end", "pk").values_list(
         "pk",
         "theme_id",

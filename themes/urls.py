@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/memos/new/", views.theme_memo_create, name="theme-memo-create"),
     path("sources/<int:pk>/code/", views.source_code, name="source-code"),
     path("sources/<int:pk>/turns/", views.source_turns_fragment, name="source-turns"),
+    path("sources/<int:pk>/codings/", views.source_codings_json, name="source-codings"),
     path("sources/<int:pk>/codings/new/", views.coding_create, name="coding-create"),
     path("sources/<int:pk>/memos/new/", views.source_memo_create, name="source-memo-create"),
     path("codings/<int:pk>/delete/", views.coding_delete, name="coding-delete"),

@@ -278,13 +278,40 @@ def _workspace_context(request: HttpRequest, source, access) -> dict:
         "exercise": exercise,
         "codings": codings,
         "turns_html": turns_html(source, turns, codings),
-        "coding_data": _coding_data(codings, source.text),
     }
 
 
-def _coding_data(codings, text: str) -> dict:
+MAX_PANEL_CODINGS = 200
+
+
+@require_GET
+def source_codings_json(request: HttpRequest, pk: int) -> JsonResponse | HttpResponse:
+    """What the coding panel shows for the codings `?ids=1,2,3` of a source: coder, date,
+    memo, quote. The panel asks when a passage is clicked, so a page with hundreds of codings
+    does not carry them all, and what it shows is current (another coder's memo, say)."""
+    source, _access = get_source_for_coding(request.user, pk)
+    try:
+        ids = [int(part) for part in request.GET.get("ids", "").split(",") if part.strip()]
+    except ValueError:
+        return HttpResponse(
+            "The codings asked for should be numbers separated by commas.",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    if len(ids) > MAX_PANEL_CODINGS:
+        return HttpResponse(
+            f"Ask for at most {MAX_PANEL_CODINGS} codings at a time.",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    exercise = selectors.blind_exercise_for(source=source, user=request.user)
+    codings = selectors.source_codings(
+        source=source, user=request.user, blind=bool(exercise), pks=ids
+    )
     labels: dict = {}
-    return {c.pk: coding_payload(c, text, labels=labels) for c in codings}
+    return JsonResponse(
+        {"codings": {c.pk: coding_payload(c, source.text, labels=labels) for c in codings}}
+    )
 
 
 def _fragment(request: HttpRequest, source, access) -> str:
@@ -322,6 +349,7 @@ def source_code(request: HttpRequest, pk: int) -> HttpResponse:
             "urls": {
                 "create": reverse("themes:coding-create", kwargs={"pk": source.pk}),
                 "fragment": reverse("themes:source-turns", kwargs={"pk": source.pk}),
+                "codings": reverse("themes:source-codings", kwargs={"pk": source.pk}),
                 "coding": reverse("themes:coding-delete", kwargs={"pk": 0}),
                 "memo": reverse("themes:coding-memo", kwargs={"pk": 0}),
             },

@@ -96,6 +96,20 @@ def test_researcher_codes_text_after_an_emoji_and_it_stays_on_the_same_words(pag
     expect(page.locator("#coding-panel-body")).to_contain_text(
         re.compile(rf"Coded by .+, \d{{1,2}} [A-Z][a-z]{{2,3}} {today}, \d\d:\d\d")
     )
+    # The panel quotes the coded words, takes a memo, and removes the coding.
+    panel = page.locator("#coding-panel-body")
+    expect(panel).to_contain_text(PHRASE)
+    panel.get_by_label("Memo").fill("Names the move as a turning point.")
+    panel.get_by_role("button", name="Save memo").click()
+    expect(page.locator("#coding-status")).to_contain_text("Memo saved.")
+    coding.refresh_from_db()
+    assert coding.memo == "Names the move as a turning point."
+    expect(panel.get_by_label("Memo")).to_have_value("Names the move as a turning point.")
+    page.once("dialog", lambda d: d.accept())
+    panel.get_by_role("button", name="Remove coding").click()
+    expect(page.locator("#coding-status")).to_contain_text("removed")
+    expect(page.locator("#coding-workspace .coded")).to_have_count(0)
+    assert not Coding.objects.filter(source=source).exists()
 
 
 def test_lead_filters_the_dashboard_by_phase_and_reads_an_excerpt(page, demo):

@@ -16,6 +16,7 @@ registry.PK_MODEL.update(
     {
         "themes:source-code": "fieldwork.Source",
         "themes:source-turns": "fieldwork.Source",
+        "themes:source-codings": "fieldwork.Source",
         "themes:coding-create": "fieldwork.Source",
         "themes:source-memo-create": "fieldwork.Source",
         "themes:agreement-detail": "themes.AgreementExercise",

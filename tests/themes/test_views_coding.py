@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import make_source_with_turns
@@ -182,9 +183,12 @@ def test_blind_mode_hides_other_coders_codings(world, client_for, researcher, le
     CodingFactory(source=source, theme=world["rules"], coder=lead, start=0, end=5)
     url = reverse("themes:source-code", kwargs={"pk": source.pk})
     html = client_for(researcher).get(url).content.decode()
-    assert "Blind coding" in html
-    data = json.loads(re.search(r'id="coding-data"[^>]*>(.*?)</script>', html).group(1))
-    assert data == {}
+    assert "Blind coding" in html and 'class="coded' not in html
+    # Nor does the panel hand out the lead's coding when asked for it by id.
+    lead_coding = Coding.objects.get(coder=lead)
+    panel_url = reverse("themes:source-codings", kwargs={"pk": source.pk})
+    data = client_for(researcher).get(panel_url, {"ids": str(lead_coding.pk)}).json()
+    assert data == {"codings": {}}
     exercise.closed = True
     exercise.save()
     html = client_for(researcher).get(url).content.decode()
@@ -270,3 +274,53 @@ def test_adding_a_coding_to_a_source_without_turns_returns_the_whole_text(
     html = response.json()["html"]
     text_html = re.search(r'<div class="turn-text">(.*?)</div>', html).group(1)
     assert re.sub(r"<[^>]+>", "", text_html) == source.text
+
+
+def test_panel_loads_the_clicked_codings_of_this_source_only(world, client_for, researcher):
+    source = world["source_a"]
+    mine = CodingFactory(
+        source=source, theme=world["rules"], coder=researcher, start=0, end=5, memo="Key moment"
+    )
+    elsewhere = CodingFactory(theme=world["rules"], coder=researcher, start=0, end=5)
+    url = reverse("themes:source-codings", kwargs={"pk": source.pk})
+    response = client_for(researcher).get(url, {"ids": f"{mine.pk},{elsewhere.pk}"})
+    assert response.status_code == 200
+    payload = response.json()["codings"]
+    assert list(payload) == [str(mine.pk)]  # a coding of another source is not this page's
+    shown = payload[str(mine.pk)]
+    assert shown["theme"] == world["rules"].name
+    assert shown["memo"] == "Key moment"
+    assert shown["quote"] == source.text[0:5]
+    assert shown["created"].startswith(str(mine.created_at.year))  # ISO 8601, shown locally
+
+
+def test_panel_explains_a_malformed_request(world, client_for, researcher):
+    url = reverse("themes:source-codings", kwargs={"pk": world["source_a"].pk})
+    client = client_for(researcher)
+    response = client.get(url, {"ids": "1,two"})
+    assert response.status_code == 400
+    assert "numbers separated by commas" in response.content.decode()
+    response = client.get(url, {"ids": ",".join(str(n) for n in range(1, 300))})
+    assert response.status_code == 400
+    assert "at most 200" in response.content.decode()
+    assert client.get(url).json() == {"codings": {}}
+
+
+def test_panel_query_count_does_not_grow_with_codings(world, client_for, researcher):
+    source = world["source_a"]
+    url = reverse("themes:source-codings", kwargs={"pk": source.pk})
+    client = client_for(researcher)
+    few = [
+        CodingFactory(source=source, theme=world["rules"], coder=researcher, start=0, end=3)
+        for _ in range(2)
+    ]
+    with CaptureQueriesContext(connection) as small:
+        client.get(url, {"ids": ",".join(str(c.pk) for c in few)})
+    many = few + [
+        CodingFactory(source=source, theme=world["colocation"], coder=researcher, start=1, end=4)
+        for _ in range(40)
+    ]
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(url, {"ids": ",".join(str(c.pk) for c in many)})
+    assert len(response.json()["codings"]) == 42
+    assert len(large.captured_queries) == len(small.captured_queries)

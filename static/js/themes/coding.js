@@ -23,7 +23,9 @@
   const status = document.getElementById("coding-status");
   const errorBox = document.getElementById("coding-error");
   const codeSelectionButton = document.getElementById("code-selection");
-  let codings = readCodings();
+  // What the panel has loaded so far, by coding id; it asks the server for the rest when a
+  // passage is clicked, so a page with hundreds of codings does not carry them all.
+  let codings = {};
   let pending = null; // {start, end}
   let currentTurn = null;
   let returnFocus = null;
@@ -115,7 +117,7 @@
   function replaceTurns(html) {
     const focusedId = currentTurn ? currentTurn.id : null;
     document.getElementById("coding-turns").outerHTML = html;
-    codings = readCodings();
+    codings = {};
     initTurns(focusedId);
   }
 
@@ -128,14 +130,22 @@
       const old = document.getElementById(fresh.id);
       if (old) old.replaceWith(fresh);
     });
-    const container = document.getElementById("coding-turns");
-    if (container) container.dataset.count = String(Object.keys(codings).length);
     initTurns(focusedId);
   }
 
-  function readCodings() {
-    const el = document.getElementById("coding-data");
-    return el ? JSON.parse(el.textContent) : {};
+  /** Load into `codings` whichever of `ids` the panel has not loaded yet. */
+  async function loadCodings(ids) {
+    const missing = ids.filter((id) => !codings[id]);
+    if (!missing.length) return;
+    const response = await fetch(`${urls.codings}?ids=${missing.join(",")}`, {
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    if (!response.ok) {
+      const message = (await response.text()) || `The server answered ${response.status}.`;
+      throw new Error(message.length > 500 ? `The server answered ${response.status}.` : message);
+    }
+    Object.assign(codings, (await response.json()).codings);
   }
 
   // --- the theme picker ---------------------------------------------------------------
@@ -397,9 +407,16 @@
     return el;
   }
 
-  function showCodings(ids) {
+  async function showCodings(ids) {
+    const wanted = [...new Set(ids)];
+    try {
+      await loadCodings(wanted);
+    } catch (error) {
+      showError(error.message);
+      return;
+    }
     panelBody.replaceChildren();
-    const unique = [...new Set(ids)].filter((id) => codings[id]);
+    const unique = wanted.filter((id) => codings[id]);
     if (!unique.length) {
       panelBody.append(element("p", "small text-body-secondary mb-0", "No codings here."));
       return;
