@@ -88,6 +88,25 @@ class CodingForm(forms.Form):
         return data
 
 
+class PanelCodingsForm(forms.Form):
+    """The coding panel's `?ids=1,2,3`: the codings of the clicked passage."""
+
+    MAX_IDS = 200
+
+    ids = forms.CharField(required=False)
+
+    def clean_ids(self) -> list[int]:
+        try:
+            ids = [int(part) for part in self.cleaned_data["ids"].split(",") if part.strip()]
+        except ValueError:
+            raise forms.ValidationError(
+                "The codings asked for should be numbers separated by commas."
+            ) from None
+        if len(ids) > self.MAX_IDS:
+            raise forms.ValidationError(f"Ask for at most {self.MAX_IDS} codings at a time.")
+        return ids
+
+
 class MemoForm(forms.Form):
     text = forms.CharField(label="Memo", widget=forms.Textarea(attrs={"rows": 3}), max_length=20000)
 

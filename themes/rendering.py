@@ -70,16 +70,12 @@ def turns_html(source: Source, turns: list[Turn], codings: list[Coding]) -> Safe
     longest = max((c.end - c.start for c in codings), default=0)
     parts: dict[tuple, tuple[str, str]] = {}
     stripes: dict[int, str] = {}
-    colours: dict[int, str] = {}
-    theme_colours: dict[int, str] = {}
     for c in codings:
         key = (c.theme_id, c.coder_id, c.needs_review)
         head, tail = parts.get(key) or parts.setdefault(key, _stripe_parts(c))
         stripes[c.pk] = f"{head}{c.pk}{tail}"
-        colour = theme_colours.get(c.theme_id)
-        if colour is None:
-            colour = theme_colours[c.theme_id] = escape(c.theme.colour)
-        colours[c.pk] = colour
+    raw_colours = {c.theme_id: c.theme.colour for c in codings}
+    colours = {theme_id: escape(colour) for theme_id, colour in raw_colours.items()}
     names = {c.pk: c.theme.name for c in codings}
     themes = {c.pk: c.theme_id for c in codings}
     titles: dict[tuple[int, ...], str] = {}
@@ -113,7 +109,7 @@ def turns_html(source: Source, turns: list[Turn], codings: list[Coding]) -> Safe
                 opening = openings[active] = (
                     f'<span class="coded depth-{min(len(active), 4)}" '
                     f'data-codings="{" ".join(map(str, active))}" '
-                    f'style="--coding-colour: {colours[active[0]]}" title="{title}">'
+                    f'style="--coding-colour: {colours[themes[active[0]]]}" title="{title}">'
                 )
             pieces.append(f"{opening}{chunk}</span>")
         speaker = escape(turn.speaker or ("Text" if turn.order == 0 else ""))

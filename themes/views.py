@@ -33,6 +33,7 @@ from .forms import (
     FilterForm,
     MemoForm,
     MergeForm,
+    PanelCodingsForm,
     ThemeForm,
 )
 from .models import Memo, Theme
@@ -45,6 +46,15 @@ def _wants_json(request: HttpRequest) -> bool:
 
 def _error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
+
+
+def _form_error_text(form) -> str:
+    return " ".join(e for errors in form.errors.values() for e in errors)
+
+
+def _plain_error(message: str, status: int = 400) -> HttpResponse:
+    """An error the coding workspace's script shows as it is, in plain words."""
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
 # --- codebook ---------------------------------------------------------------------------
@@ -281,29 +291,16 @@ def _workspace_context(request: HttpRequest, source, access) -> dict:
     }
 
 
-MAX_PANEL_CODINGS = 200
-
-
 @require_GET
 def source_codings_json(request: HttpRequest, pk: int) -> JsonResponse | HttpResponse:
     """What the coding panel shows for the codings `?ids=1,2,3` of a source: coder, date,
     memo, quote. The panel asks when a passage is clicked, so a page with hundreds of codings
     does not carry them all, and what it shows is current (another coder's memo, say)."""
     source, _access = get_source_for_coding(request.user, pk)
-    try:
-        ids = [int(part) for part in request.GET.get("ids", "").split(",") if part.strip()]
-    except ValueError:
-        return HttpResponse(
-            "The codings asked for should be numbers separated by commas.",
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
-    if len(ids) > MAX_PANEL_CODINGS:
-        return HttpResponse(
-            f"Ask for at most {MAX_PANEL_CODINGS} codings at a time.",
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
+    form = PanelCodingsForm(request.GET)
+    if not form.is_valid():
+        return _plain_error(_form_error_text(form))
+    ids = form.cleaned_data["ids"]
     exercise = selectors.blind_exercise_for(source=source, user=request.user)
     codings = selectors.source_codings(
         source=source, user=request.user, blind=bool(exercise), pks=ids
@@ -370,8 +367,7 @@ def coding_create(request: HttpRequest, pk: int) -> HttpResponse:
     require(access.can_edit, "Your role does not allow coding at this site.")
     form = CodingForm(request.POST)
     if not form.is_valid():
-        message = " ".join(e for errors in form.errors.values() for e in errors)
-        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        return _plain_error(_form_error_text(form))
     data = form.cleaned_data
     theme = data["theme"]
     try:
@@ -392,7 +388,7 @@ def coding_create(request: HttpRequest, pk: int) -> HttpResponse:
                 memo=data.get("memo") or "",
             )
     except ValidationError as exc:
-        return HttpResponse(_error_text(exc), status=400, content_type="text/plain; charset=utf-8")
+        return _plain_error(_error_text(exc))
     payload = {
         "coding": coding_payload(coding, source.text),
         "html": _affected_turns_html(request, source, coding),
@@ -435,7 +431,7 @@ def coding_memo(request: HttpRequest, pk: int) -> HttpResponse:
     require(access.can_edit, "Your role does not allow changing codings at this site.")
     form = CodingMemoForm(request.POST)
     if not form.is_valid():
-        return HttpResponse("The memo is too long.", status=400, content_type="text/plain")
+        return _plain_error("The memo is too long.")
     try:
         coding = services.coding_set_memo(
             coding=coding,
@@ -445,11 +441,10 @@ def coding_memo(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ApplicationError as exc:
         if _wants_json(request):
-            return HttpResponse(str(exc), status=409, content_type="text/plain; charset=utf-8")
+            return _plain_error(str(exc), status=409)
         messages.error(request, str(exc))
         return redirect("themes:source-code", pk=coding.source_id)
     if _wants_json(request):
-        coding.source = coding.source
         return JsonResponse(
             {
                 "coding": coding_payload(coding, coding.source.text),

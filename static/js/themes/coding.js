@@ -94,6 +94,11 @@
       headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
       credentials: "same-origin",
     });
+    return answer(response);
+  }
+
+  /** The response's JSON, or an Error carrying the server's plain-words message. */
+  async function answer(response) {
     if (!response.ok) {
       const message = (await response.text()) || `The server answered ${response.status}.`;
       throw new Error(message.length > 500 ? `The server answered ${response.status}.` : message);
@@ -141,11 +146,7 @@
       headers: { Accept: "application/json" },
       credentials: "same-origin",
     });
-    if (!response.ok) {
-      const message = (await response.text()) || `The server answered ${response.status}.`;
-      throw new Error(message.length > 500 ? `The server answered ${response.status}.` : message);
-    }
-    Object.assign(codings, (await response.json()).codings);
+    Object.assign(codings, (await answer(response)).codings);
   }
 
   // --- the theme picker ---------------------------------------------------------------
