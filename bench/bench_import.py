@@ -4,11 +4,11 @@ Target: .docx ≤ 200 ms (Taguette: 811 ms for the same kind of file)."""
 
 from __future__ import annotations
 
-import random
 import statistics
 import time
 
 from _setup import setup_django
+from _transcript import interview
 
 setup_django()
 
@@ -16,44 +16,6 @@ from fieldwork import services  # noqa: E402
 from fieldwork.demo import _docx, _txt, _vtt  # noqa: E402
 from fieldwork.models import ImportStatus  # noqa: E402
 from sites.models import Site  # noqa: E402
-
-WORDS = [
-    "the",
-    "team",
-    "referral",
-    "school",
-    "social",
-    "worker",
-    "health",
-    "visitor",
-    "ring",
-    "duty",
-    "desk",
-    "case",
-    "family",
-    "meeting",
-    "protocol",
-    "agency",
-    "practitioner",
-    "role",
-    "expertise",
-    "office",
-    "parent",
-    "child",
-    "mentor",
-    "manager",
-    "form",
-]
-
-
-def interview(words: int = 20_000, turns: int = 300) -> list[tuple[str, str]]:
-    rng = random.Random(20_000)
-    result = []
-    for i in range(turns):
-        count = words // turns + (1 if i < words % turns else 0)
-        text = " ".join(rng.choice(WORDS) for _ in range(count)).capitalize() + "."
-        result.append(("Interviewer" if i % 2 == 0 else f"Speaker {i % 3}", text))
-    return result
 
 
 def main() -> None:

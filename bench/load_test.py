@@ -329,7 +329,11 @@ def run_user(browser: Browser, data: dict, deadline: float, created: list, rng: 
             browser.post_multipart(
                 "import (upload)",
                 f"/fieldwork/{site}/interviews/new/",
-                {"title": f"Load {uuid.uuid4().hex[:6]}", "date": "2026-11-30", "mode": "ind"},
+                {
+                    "title": f"Load {uuid.uuid4().hex[:6]}",
+                    "date": "2026-11-30",
+                    "mode": "individual",
+                },
                 {"transcript": ("load.txt", TRANSCRIPT.encode(), "text/plain")},
             )
 
