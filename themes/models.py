@@ -308,3 +308,25 @@ class AgreementExercise(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("themes:agreement-detail", kwargs={"pk": self.pk})
+
+
+class RefiGuid(models.Model):
+    """The REFI-QDA GUID an object carries in `.qdpx`/`.qdc` files: given on first export
+    (or kept from the file it was imported from) and reused on every later export, so two
+    exports of the same project can be reconciled. `role` tells apart two exported elements
+    made from one row (a coding's `PlainTextSelection`, `Coding` and memo `Note`)."""
+
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    role = models.CharField(max_length=16, blank=True)
+    guid = models.UUIDField(unique=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "role"], name="refi_guid_one_per_object"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content_type.model} {self.object_id} {self.role} → {self.guid}"
