@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
     Func,
     IntegerField,
@@ -35,6 +36,8 @@ from .models import (
     Coding,
     Memo,
     Theme,
+    blind_filter,
+    blind_source_ids,
     consent_filter,
     consent_filter_broad,
     excluded_participant_ids,
@@ -102,11 +105,23 @@ def visible_site_list(user) -> list[Site]:
 
 
 def _visible(qs: QuerySet, user, sites: list[Site] | None = None) -> QuerySet:
+    """`Coding.objects.visible_to(user)` (site scope, then blind exercises), with the sites
+    already read when the caller has them."""
+    qs = qs.filter(blind_filter(user))
     if is_project_lead(user):
         return qs
     if sites is None:
         return qs.filter(site__in=Site.objects.visible_to(user))
     return qs.filter(site_id__in=[s.pk for s in sites])
+
+
+def coder_choices(*, user) -> list[tuple[int, str]]:
+    """The coders whose codings `user` may see (their sites, less those an open blind
+    exercise hides), by name: the coders filter offers no one else. One query."""
+    User = Coding._meta.get_field("coder").related_model
+    visible = _visible(Coding.objects.all(), user).filter(coder_id=OuterRef("pk"))
+    users = User.objects.filter(Exists(visible)).order_by("username")
+    return [(u.pk, u.get_full_name() or u.get_username()) for u in users]
 
 
 # --- codebook ---------------------------------------------------------------------------
@@ -628,6 +643,7 @@ def cooccurrence(
     as `IN` would need)."""
     base = (
         Coding.objects.filter(site_id__in=[s.pk for s in sites])
+        .filter(blind_filter(user))
         .filter(consent_filter_broad(excluded_participant_ids()))
         .filter(filters.as_q(phases))
         .order_by()
@@ -674,12 +690,18 @@ def cooccurrence(
 # --- memos ------------------------------------------------------------------------------
 
 
-def site_memos(*, site: Site) -> tuple[list[Memo], list[Coding]]:
+def site_memos(*, site: Site, user) -> tuple[list[Memo], list[Coding]]:
+    """The site's source memos and coding memos `user` may see (blind exercises apply)."""
+    blind_sources = blind_source_ids(user)
     memos = list(
-        Memo.objects.filter(site=site).select_related("source", "author").order_by("-created_at")
+        Memo.objects.filter(site=site)
+        .unblinded_for(user, blind_sources)
+        .select_related("source", "author")
+        .order_by("-created_at")
     )
     coding_memos = list(
         Coding.objects.filter(site=site)
+        .unblinded_for(user, blind_sources)
         .exclude(memo="")
         .select_related("source", "theme", "coder")
         .defer("source__text")

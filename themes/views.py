@@ -95,7 +95,13 @@ def _phases() -> list[ResearchPhase]:
 
 
 def _filter_form(request: HttpRequest, sites, phases, *, with_sites: bool = True) -> FilterForm:
-    return FilterForm(request.GET or None, sites=sites, phases=phases, with_sites=with_sites)
+    return FilterForm(
+        request.GET or None,
+        sites=sites,
+        phases=phases,
+        with_sites=with_sites,
+        coders=selectors.coder_choices(user=request.user),
+    )
 
 
 @require_GET
@@ -341,7 +347,7 @@ def source_code(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "themes_data": themes,
             "recent_ids": selectors.theme_recent_ids(user=request.user),
-            "memos": list(source.memos.select_related("author")),
+            "memos": list(source.memos.unblinded_for(request.user).select_related("author")),
             "can_add_theme": access.can_edit,
             "urls": {
                 "create": reverse("themes:coding-create", kwargs={"pk": source.pk}),
@@ -490,7 +496,7 @@ def memo_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def site_memos(request: HttpRequest, code: str) -> HttpResponse:
     access = get_site_for_user(request.user, code)
-    memos, coding_memos = selectors.site_memos(site=access.site)
+    memos, coding_memos = selectors.site_memos(site=access.site, user=request.user)
     theme_memos = list(Memo.objects.filter(theme__isnull=False).select_related("theme", "author"))
     return render(
         request,
