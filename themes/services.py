@@ -7,10 +7,12 @@ views through `sites.access`; the services enforce what must hold whoever calls 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from fieldwork.models import Segment, Source
 from sites.access import ApplicationError
@@ -82,8 +84,62 @@ def theme_update(*, theme: Theme, actor, **fields) -> Theme:
     return theme
 
 
-def theme_merge(*, theme: Theme, into: Theme, actor) -> Theme:
-    """Merge `theme` into `into`: its codings, memos and sub-themes move, then it is deleted."""
+@dataclass(frozen=True)
+class ThemeMerged:
+    """What a merge did, for the message shown to the lead."""
+
+    into: Theme
+    moved: int  # codings that now carry `into`
+    folded: int  # codings deleted as repeats of one the coder had already made
+
+
+def _fold_identical_codings(*, theme: Theme, into: Theme) -> tuple[int, int]:
+    """Delete the codings of `theme` that repeat a coding of `into` (or an earlier one of
+    `theme`'s own) by the same coder on the same source and range: after the merge they would
+    be the same passage coded twice. A folded coding's memo is appended to the kept one's,
+    so no memo is lost. Returns (codings folded, memos carried over)."""
+    columns = ("pk", "source_id", "start", "end", "coder_id", "memo", "needs_review")
+    moving = list(
+        Coding.objects.filter(theme=theme, coder__isnull=False).only(*columns).order_by("pk")
+    )
+    kept: dict[tuple, Coding] = {}
+    for coding in (
+        Coding.objects.filter(
+            theme=into, coder__isnull=False, source_id__in={c.source_id for c in moving}
+        )
+        .only(*columns)
+        .order_by("pk")
+    ):
+        kept.setdefault((coding.source_id, coding.start, coding.end, coding.coder_id), coding)
+    changed: dict[int, Coding] = {}
+    folded: list[int] = []
+    memos = 0
+    now = timezone.now()
+    for coding in moving:
+        key = (coding.source_id, coding.start, coding.end, coding.coder_id)
+        keeper = kept.setdefault(key, coding)
+        if keeper is coding:
+            continue
+        folded.append(coding.pk)
+        memo = coding.memo.strip()
+        if memo and memo not in keeper.memo.split("\n\n"):
+            keeper.memo = f"{keeper.memo}\n\n{memo}" if keeper.memo else memo
+            memos += 1
+        keeper.needs_review = keeper.needs_review or coding.needs_review
+        # The memo editor's version guard compares `updated_at`: a changed memo gets a new one.
+        keeper.updated_at = now
+        changed[keeper.pk] = keeper
+    Coding.objects.bulk_update(
+        list(changed.values()), ["memo", "needs_review", "updated_at"], batch_size=500
+    )
+    Coding.objects.filter(pk__in=folded).delete()
+    return len(folded), memos
+
+
+def theme_merge(*, theme: Theme, into: Theme, actor) -> ThemeMerged:
+    """Merge `theme` into `into`: its codings, memos and sub-themes move, then it is deleted.
+    A coding repeating one its coder made with `into` (same source and range) is folded into
+    it, its memo kept (`_fold_identical_codings`)."""
     if theme.pk == into.pk:
         raise ApplicationError("A theme cannot be merged into itself.")
     if theme.pk in into.descendant_ids() or into.pk in theme.descendant_ids():
@@ -91,6 +147,7 @@ def theme_merge(*, theme: Theme, into: Theme, actor) -> Theme:
     if not into.codable and theme.codings.exists():
         raise ApplicationError(f"“{into}” is a folder, so it cannot receive codings.")
     with transaction.atomic():
+        folded, memos_folded = _fold_identical_codings(theme=theme, into=into)
         moved = Coding.objects.filter(theme=theme).update(theme=into)
         memos = Memo.objects.filter(theme=theme).update(theme=into)
         children = Theme.objects.filter(parent=theme).update(parent=into)
@@ -102,12 +159,14 @@ def theme_merge(*, theme: Theme, into: Theme, actor) -> Theme:
                 "merged": theme.name,
                 "merged_pk": theme.pk,
                 "codings_moved": moved,
+                "codings_folded": folded,
+                "coding_memos_carried_over": memos_folded,
                 "memos_moved": memos,
                 "subthemes_moved": children,
             },
         )
         theme.delete()
-    return into
+    return ThemeMerged(into=into, moved=moved, folded=folded)
 
 
 def theme_retire(*, theme: Theme, actor, retired: bool = True) -> Theme:

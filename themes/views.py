@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -204,19 +205,33 @@ def theme_merge(request: HttpRequest, pk: int) -> HttpResponse:
     form = MergeForm(request.POST or None, user=request.user, theme=theme)
     if request.method == "POST" and form.is_valid():
         try:
-            into = services.theme_merge(
+            merged = services.theme_merge(
                 theme=theme, into=form.cleaned_data["into"], actor=request.user
             )
         except ApplicationError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"“{theme.name}” merged into “{into}”.")
-            return redirect(into.get_absolute_url())
+            messages.success(request, _merge_message(theme.name, merged))
+            return redirect(merged.into.get_absolute_url())
     return render(
         request,
         "themes/theme_form.html",
         {"form": form, "title": f"Merge “{theme}” into another theme", "theme": theme},
     )
+
+
+def _merge_message(name: str, merged: services.ThemeMerged) -> str:
+    def codings(n: int) -> str:
+        return f"{n} coding{pluralize(n)}"
+
+    message = f"“{name}” merged into “{merged.into}”: {codings(merged.moved)} moved."
+    if merged.folded:
+        message += (
+            f" {codings(merged.folded)} repeated a coding the same coder had made with "
+            f"“{merged.into}” on the same words, so {pluralize(merged.folded, 'was,were')} "
+            "folded into it (memos kept)."
+        )
+    return message
 
 
 @require_POST
