@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from fieldwork.models import Segment, Source
@@ -93,32 +93,25 @@ class ThemeMerged:
     folded: int  # codings deleted as repeats of one the coder had already made
 
 
-def _fold_identical_codings(*, theme: Theme, into: Theme) -> tuple[int, int]:
-    """Delete the codings of `theme` that repeat a coding of `into` (or an earlier one of
-    `theme`'s own) by the same coder on the same source and range: after the merge they would
-    be the same passage coded twice. A folded coding's memo is appended to the kept one's,
-    so no memo is lost. Returns (codings folded, memos carried over)."""
-    columns = ("pk", "source_id", "start", "end", "coder_id", "memo", "needs_review")
-    moving = list(
-        Coding.objects.filter(theme=theme, coder__isnull=False).only(*columns).order_by("pk")
-    )
+def _fold_repeats(codings: Iterable[Coding], foldable: set[int] | None = None) -> tuple[int, int]:
+    """Fold codings by the same coder on the same source and range into the first of them in
+    the order given (only those in `foldable`, when given): the repeats are deleted, their
+    memos appended to the kept coding's (a memo it already holds is not repeated) and a
+    repeat's review flag carried over. Codings whose coder is gone are never folded (nobody
+    can say they were the same person's). Returns (codings folded, memos carried over).
+    Call inside a transaction."""
     kept: dict[tuple, Coding] = {}
-    for coding in (
-        Coding.objects.filter(
-            theme=into, coder__isnull=False, source_id__in={c.source_id for c in moving}
-        )
-        .only(*columns)
-        .order_by("pk")
-    ):
-        kept.setdefault((coding.source_id, coding.start, coding.end, coding.coder_id), coding)
     changed: dict[int, Coding] = {}
     folded: list[int] = []
     memos = 0
     now = timezone.now()
-    for coding in moving:
-        key = (coding.source_id, coding.start, coding.end, coding.coder_id)
-        keeper = kept.setdefault(key, coding)
-        if keeper is coding:
+    for coding in codings:
+        if coding.coder_id is None:
+            continue
+        keeper = kept.setdefault(
+            (coding.source_id, coding.start, coding.end, coding.coder_id), coding
+        )
+        if keeper is coding or (foldable is not None and coding.pk not in foldable):
             continue
         folded.append(coding.pk)
         memo = coding.memo.strip()
@@ -134,6 +127,50 @@ def _fold_identical_codings(*, theme: Theme, into: Theme) -> tuple[int, int]:
     )
     Coding.objects.filter(pk__in=folded).delete()
     return len(folded), memos
+
+
+_FOLD_COLUMNS = ("pk", "source_id", "start", "end", "coder_id", "memo", "needs_review")
+
+
+def _fold_identical_codings(*, theme: Theme, into: Theme) -> tuple[int, int]:
+    """Fold the codings of `theme` that repeat a coding of `into` (or an earlier one of its
+    own): after the merge they would be the same passage coded twice by the same coder.
+    Repeats already within `into` are left as they are (`codings_fold_repeats` folds those)."""
+    moving = list(Coding.objects.filter(theme=theme).only(*_FOLD_COLUMNS).order_by("pk"))
+    there = Coding.objects.filter(theme=into, source_id__in={c.source_id for c in moving})
+    return _fold_repeats(
+        [*there.only(*_FOLD_COLUMNS).order_by("pk"), *moving], foldable={c.pk for c in moving}
+    )
+
+
+def codings_fold_repeats(*, actor) -> dict[str, int]:
+    """Fold, theme by theme, every coding repeating another of the same theme by the same
+    coder on the same source and range (left by merges made before merges folded them).
+    Returns {theme name: codings folded}; each theme's folding is audited."""
+    repeated = (
+        Coding.objects.filter(coder__isnull=False)
+        .values("theme_id", "source_id", "start", "end", "coder_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .order_by()
+        .values_list("theme_id", "source_id")
+    )
+    sources_by_theme: dict[int, set[int]] = {}
+    for theme_id, source_id in repeated:
+        sources_by_theme.setdefault(theme_id, set()).add(source_id)
+    result: dict[str, int] = {}
+    with transaction.atomic():
+        for theme in Theme.objects.filter(pk__in=list(sources_by_theme)).order_by("name"):
+            codings = Coding.objects.filter(theme=theme, source_id__in=sources_by_theme[theme.pk])
+            folded, memos = _fold_repeats(codings.only(*_FOLD_COLUMNS).order_by("pk"))
+            audit_record(
+                actor=actor,
+                verb="theme.fold",
+                obj=theme,
+                changes={"codings_folded": folded, "coding_memos_carried_over": memos},
+            )
+            result[theme.name] = folded
+    return result
 
 
 def theme_merge(*, theme: Theme, into: Theme, actor) -> ThemeMerged:
