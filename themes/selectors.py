@@ -1,6 +1,8 @@
 """Reads for the themes app. Every list runs a constant number of queries, whatever the data.
 
-Visibility: a user sees codings of the sites `Site.objects.visible_to(user)` returns.
+Visibility: a user sees codings of the sites `Site.objects.visible_to(user)` returns, less
+those an open blind exercise hides from them (`blind_filter`: on its sources, a coder in it
+sees only their own), in every output but the agreement page, which compares.
 Consent: every output (dashboard, retrieval, exports, agreement, excerpt search) goes through
 `consent_filter`, computed per request from the consent history.
 """
