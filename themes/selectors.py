@@ -188,6 +188,16 @@ def theme_recent_ids(*, user, limit: int = 8) -> list[int]:
 # --- coding workspace -------------------------------------------------------------------
 
 
+def blind_exercises_of(*, user) -> list[AgreementExercise]:
+    """The open blind exercises in which `user` codes: while they last, other coders' work on
+    their sources is left out of what the user sees (`blind_filter`)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        AgreementExercise.objects.filter(coders=user, blind=True, closed=False).order_by("name")
+    )
+
+
 def blind_exercise_for(*, source: Source, user) -> AgreementExercise | None:
     """The open blind exercise in which `user` codes `source`, if any."""
     return AgreementExercise.objects.filter(
@@ -225,9 +235,8 @@ def source_codings(
     """The codings of `source` (only those overlapping `span`, a `[start, end)` range, or
     among `pks`, when given) with theme and coder attached, in text order; one query. The
     few distinct themes and coders are built once each, not once per row."""
-    qs = Coding.objects.filter(source=source)
-    if blind:
-        qs = qs.filter(coder=user)
+    # `blind` (from `blind_exercise_for`) applies the one blind rule to this source alone.
+    qs = Coding.objects.filter(source=source).unblinded_for(user, [source.pk] if blind else [])
     if span is not None:
         qs = qs.filter(start__lt=span[1], end__gt=span[0])
     if pks is not None:

@@ -147,6 +147,7 @@ def theme_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_memo": can_code_somewhere(request.user),
             "all_sites": is_project_lead(request.user),
             "sites": sites,
+            "blind_exercises": selectors.blind_exercises_of(user=request.user),
         },
     )
 

@@ -51,6 +51,8 @@ def test_the_theme_page_hides_the_other_coders_excerpts(world, blind, client_for
     assert "Strictly" not in html and "coded by lead" not in html
     html = retrieval(client_for(researcher), world["colocation"]).content.decode()
     assert "same office" in html and "coded by researcher" in html
+    assert "Blind coding: while your agreement exercise <a" in html
+    assert ">Double</a> is open, only your own codings of its sources are listed" in html
 
 
 def test_excerpt_search_hides_the_other_coders_excerpts(world, blind, client_for, researcher):
@@ -159,7 +161,7 @@ def test_the_lead_who_started_the_exercise_without_coding_in_it_sees_everything(
     exercise.coders.remove(lead)
     exercise.coders.add(site_lead)
     html = retrieval(client_for(lead), world["rules"]).content.decode()
-    assert "Strictly" in html
+    assert "Strictly" in html and "Blind coding" not in html
     rows = csv_rows(export(client_for(lead), world["colocation"], "csv"))
     assert [r["Coder"] for r in rows] == ["researcher"]
 
