@@ -60,7 +60,11 @@ class MergeForm(forms.Form):
     into = forms.ModelChoiceField(
         queryset=Theme.objects.all(),
         label="Merge into",
-        help_text="All codings, memos and sub-themes move to this theme; this theme is deleted.",
+        help_text=(
+            "All codings, memos and sub-themes move to this theme; this theme is deleted. "
+            "A coding repeating one its coder made with this theme on the same words is folded "
+            "into that one, its memo kept."
+        ),
     )
 
     def __init__(self, *args, user, theme: Theme, **kwargs) -> None:

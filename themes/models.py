@@ -262,6 +262,8 @@ class Coding(models.Model):
                 fields=["theme", "site", "source", "start", "end", "id"], name="coding_theme_cover"
             ),
             models.Index(fields=["coder", "-created_at"]),
+            # The coders filter asks, per coder, whether they coded at one of the user's sites.
+            models.Index(fields=["site", "coder"], name="coding_site_coder"),
             models.Index(fields=["participant"]),
             # The longest coding, read by `excluded_codings` to bound its index range.
             models.Index(F("end") - F("start"), name="coding_length"),

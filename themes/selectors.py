@@ -117,11 +117,15 @@ def _visible(qs: QuerySet, user, sites: list[Site] | None = None) -> QuerySet:
     return qs.filter(site_id__in=[s.pk for s in sites])
 
 
-def coder_choices(*, user) -> list[tuple[int, str]]:
+def coder_choices(*, user, sites: list[Site] | None = None) -> list[tuple[int, str]]:
     """The coders whose codings `user` may see (their sites, less those an open blind
-    exercise hides), by name: the coders filter offers no one else. One query."""
+    exercise hides), by name: the coders filter offers no one else. One query (two without
+    `sites`, the user's sites if already read: given as ids, each coder's test is a probe of
+    the (site, coder) index)."""
     User = Coding._meta.get_field("coder").related_model
-    visible = _visible(Coding.objects.all(), user).filter(coder_id=OuterRef("pk"))
+    if sites is None:
+        sites = visible_site_list(user)
+    visible = _visible(Coding.objects.all(), user, sites).filter(coder_id=OuterRef("pk"))
     users = User.objects.filter(Exists(visible)).order_by("username")
     return [(u.pk, u.get_full_name() or u.get_username()) for u in users]
 

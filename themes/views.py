@@ -101,7 +101,7 @@ def _filter_form(request: HttpRequest, sites, phases, *, with_sites: bool = True
         sites=sites,
         phases=phases,
         with_sites=with_sites,
-        coders=selectors.coder_choices(user=request.user),
+        coders=selectors.coder_choices(user=request.user, sites=sites),
     )
 
 
