@@ -261,3 +261,12 @@ def test_codings_outside_the_exercise_sources_stay_shared(
         reverse("themes:coding-memo", kwargs={"pk": outside.pk}), {"memo": "Seen."}
     )
     assert response.status_code == 302
+
+
+def test_theme_memos_stay_project_wide_during_the_exercise(
+    world, blind, client_for, researcher, lead
+):
+    memo = Memo.objects.create(theme=world["rules"], author=researcher, text="Analytic.")
+    response = client_for(lead).post(reverse("themes:memo-delete", kwargs={"pk": memo.pk}))
+    assert response.status_code == 302
+    assert not Memo.objects.filter(pk=memo.pk).exists()
