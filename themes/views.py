@@ -229,8 +229,8 @@ def _merge_message(name: str, merged: services.ThemeMerged) -> str:
     if merged.folded:
         message += (
             f" {codings(merged.folded)} repeated a coding the same coder had made with "
-            f"“{merged.into}” on the same words, so {pluralize(merged.folded, 'was,were')} "
-            "folded into it (memos kept)."
+            f"“{merged.into}” on the same words, so {pluralize(merged.folded, 'it was,they were')} "
+            "folded into that one (memos kept)."
         )
     return message
 

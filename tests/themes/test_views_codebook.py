@@ -23,7 +23,7 @@ def test_merging_says_how_many_codings_moved_and_how_many_were_folded(
     html = response.content.decode()
     assert "“Rule-bending” merged into “Rules”: 1 coding moved." in html
     assert "2 codings repeated a coding the same coder had made" in html
-    assert "so were folded into it (memos kept)" in html
+    assert "so they were folded into that one (memos kept)." in html
     assert Coding.objects.filter(theme=into).count() == 3
     # The margin shows the theme once per passage.
     workspace = client.get(reverse("themes:source-code", kwargs={"pk": source.pk})).content
