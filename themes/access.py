@@ -19,15 +19,19 @@ def get_source_for_coding(user, pk: int) -> tuple[Source, SiteAccess]:
 
 
 def get_coding_for_user(user, pk: int) -> tuple[Coding, SiteAccess]:
-    codings = Coding.objects.select_related("site", "theme", "coder", "source")
+    """404 too for another coder's coding that an open blind exercise hides from `user`:
+    for them it does not exist, so it can be neither read nor changed."""
+    codings = Coding.objects.unblinded_for(user).select_related("site", "theme", "coder", "source")
     return get_object_for_user(user, codings, pk)
 
 
 def get_memo_for_user(user, pk: int) -> tuple[Memo, SiteAccess | None]:
     """Source memos belong to the source's site; theme memos are project-wide (access None
-    then means 'any member', and only the author or a project lead may delete)."""
+    then means 'any member', and only the author or a project lead may delete). Another
+    coder's memo on a source of an open blind exercise answers 404, as their codings do."""
+    memos = Memo.objects.unblinded_for(user)
     try:
-        memo = Memo.objects.select_related("site", "theme", "source", "author").get(pk=pk)
+        memo = memos.select_related("site", "theme", "source", "author").get(pk=pk)
     except Memo.DoesNotExist:
         raise Http404("No such memo.") from None
     if memo.site_id is None:

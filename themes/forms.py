@@ -60,7 +60,11 @@ class MergeForm(forms.Form):
     into = forms.ModelChoiceField(
         queryset=Theme.objects.all(),
         label="Merge into",
-        help_text="All codings, memos and sub-themes move to this theme; this theme is deleted.",
+        help_text=(
+            "All codings, memos and sub-themes move to this theme; this theme is deleted. "
+            "A coding repeating one its coder made with this theme on the same words is folded "
+            "into that one, its memo kept."
+        ),
     )
 
     def __init__(self, *args, user, theme: Theme, **kwargs) -> None:
@@ -121,16 +125,6 @@ class CodingMemoForm(forms.Form):
     version = forms.CharField(required=False)
 
 
-def _coder_choices() -> list[tuple[int, str]]:
-    User = get_user_model()
-    users = (
-        User.objects.filter(memberships__role__in=[Role.LEAD, Role.RESEARCHER])
-        .distinct()
-        .order_by("username")
-    )
-    return [(u.pk, u.get_full_name() or u.get_username()) for u in users]
-
-
 class FilterForm(forms.Form):
     """GET filters shared by the dashboard, retrieval and exports."""
 
@@ -145,13 +139,20 @@ class FilterForm(forms.Form):
     q = forms.CharField(required=False, label="Words in the excerpt", max_length=200)
 
     def __init__(
-        self, *args, sites: list[Site], phases: list[ResearchPhase], with_sites: bool, **kwargs
+        self,
+        *args,
+        sites: list[Site],
+        phases: list[ResearchPhase],
+        with_sites: bool,
+        coders: list[tuple[int, str]],
+        **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["site"].choices = [(str(s.pk), s.name) for s in sites]
         self.fields["phase"].choices = [(str(p.number), str(p)) for p in phases]
         self.fields["profession"].choices = [(str(p.pk), p.name) for p in Profession.objects.all()]
-        self.fields["coder"].choices = [(str(pk), name) for pk, name in _coder_choices()]
+        # Only the coders the user may see (`selectors.coder_choices`).
+        self.fields["coder"].choices = [(str(pk), name) for pk, name in coders]
         if not with_sites:
             del self.fields["site"]
 

@@ -178,11 +178,48 @@ def consent_filter_broad(excluded_ids: list[int]) -> Q:
     return ~Q(pk__in=excluded_codings(excluded_ids))
 
 
+def blind_source_ids(user) -> list[int]:
+    """The sources of the open blind exercises in which `user` is a coder; one query, per
+    request. The exercise's creator sees everything unless they are one of its coders."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    through = AgreementExercise.sources.through
+    return list(
+        through.objects.filter(
+            agreementexercise__blind=True,
+            agreementexercise__closed=False,
+            agreementexercise__coders=user,
+        )
+        .values_list("source_id", flat=True)
+        .distinct()
+    )
+
+
+def blind_filter(user, source_ids: list[int] | None = None, *, author: str = "coder_id") -> Q:
+    """Q keeping the codings (or, with `author="author_id"`, the source memos) `user` may see
+    while blind exercises are open: on an exercise's sources, a coder in it sees only their
+    own. The one blind rule: every read of codings and every write to one goes through it."""
+    if source_ids is None:
+        source_ids = blind_source_ids(user)
+    if not source_ids:
+        return Q()
+    return ~Q(source_id__in=source_ids) | Q(**{author: user.pk})
+
+
 class CodingQuerySet(SiteScopedQuerySet):
     def consented(self, excluded_ids: list[int] | None = None) -> CodingQuerySet:
         if excluded_ids is None:
             excluded_ids = excluded_participant_ids()
         return self.filter(consent_filter(excluded_ids))
+
+    def unblinded_for(self, user, source_ids: list[int] | None = None) -> CodingQuerySet:
+        """Leave out the codings open blind exercises hide from `user` (`blind_filter`)."""
+        return self.filter(blind_filter(user, source_ids))
+
+    def visible_to(self, user) -> CodingQuerySet:
+        """The codings `user` may see: their sites' (`SiteScopedQuerySet`), less those hidden
+        by an open blind exercise in which they code."""
+        return super().visible_to(user).unblinded_for(user)
 
 
 class Coding(models.Model):
@@ -225,6 +262,8 @@ class Coding(models.Model):
                 fields=["theme", "site", "source", "start", "end", "id"], name="coding_theme_cover"
             ),
             models.Index(fields=["coder", "-created_at"]),
+            # The coders filter asks, per coder, whether they coded at one of the user's sites.
+            models.Index(fields=["site", "coder"], name="coding_site_coder"),
             models.Index(fields=["participant"]),
             # The longest coding, read by `excluded_codings` to bound its index range.
             models.Index(F("end") - F("start"), name="coding_length"),
@@ -246,6 +285,13 @@ class Coding(models.Model):
             raise ValidationError(errors)
 
 
+class MemoQuerySet(models.QuerySet):
+    def unblinded_for(self, user, source_ids: list[int] | None = None) -> MemoQuerySet:
+        """Leave out the source memos open blind exercises hide from `user`: as with
+        codings, on an exercise's sources a coder in it sees only their own."""
+        return self.filter(blind_filter(user, source_ids, author="author_id"))
+
+
 class Memo(models.Model):
     """An analytic memo on a theme (project-wide) or a memo on a source (site-scoped).
     Memos on a single coding live on `Coding.memo`."""
@@ -265,6 +311,8 @@ class Memo(models.Model):
     text = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MemoQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

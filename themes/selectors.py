@@ -1,6 +1,8 @@
 """Reads for the themes app. Every list runs a constant number of queries, whatever the data.
 
-Visibility: a user sees codings of the sites `Site.objects.visible_to(user)` returns.
+Visibility: a user sees codings of the sites `Site.objects.visible_to(user)` returns, less
+those an open blind exercise hides from them (`blind_filter`: on its sources, a coder in it
+sees only their own), in every output but the agreement page, which compares.
 Consent: every output (dashboard, retrieval, exports, agreement, excerpt search) goes through
 `consent_filter`, computed per request from the consent history.
 """
@@ -15,6 +17,7 @@ from django.db import connection
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
     Func,
     IntegerField,
@@ -35,6 +38,8 @@ from .models import (
     Coding,
     Memo,
     Theme,
+    blind_filter,
+    blind_source_ids,
     consent_filter,
     consent_filter_broad,
     excluded_participant_ids,
@@ -102,11 +107,27 @@ def visible_site_list(user) -> list[Site]:
 
 
 def _visible(qs: QuerySet, user, sites: list[Site] | None = None) -> QuerySet:
+    """`Coding.objects.visible_to(user)` (site scope, then blind exercises), with the sites
+    already read when the caller has them."""
+    qs = qs.filter(blind_filter(user))
     if is_project_lead(user):
         return qs
     if sites is None:
         return qs.filter(site__in=Site.objects.visible_to(user))
     return qs.filter(site_id__in=[s.pk for s in sites])
+
+
+def coder_choices(*, user, sites: list[Site] | None = None) -> list[tuple[int, str]]:
+    """The coders whose codings `user` may see (their sites, less those an open blind
+    exercise hides), by name: the coders filter offers no one else. One query (two without
+    `sites`, the user's sites if already read: given as ids, each coder's test is a probe of
+    the (site, coder) index)."""
+    User = Coding._meta.get_field("coder").related_model
+    if sites is None:
+        sites = visible_site_list(user)
+    visible = _visible(Coding.objects.all(), user, sites).filter(coder_id=OuterRef("pk"))
+    users = User.objects.filter(Exists(visible)).order_by("username")
+    return [(u.pk, u.get_full_name() or u.get_username()) for u in users]
 
 
 # --- codebook ---------------------------------------------------------------------------
@@ -171,6 +192,16 @@ def theme_recent_ids(*, user, limit: int = 8) -> list[int]:
 # --- coding workspace -------------------------------------------------------------------
 
 
+def blind_exercises_of(*, user) -> list[AgreementExercise]:
+    """The open blind exercises in which `user` codes: while they last, other coders' work on
+    their sources is left out of what the user sees (`blind_filter`)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        AgreementExercise.objects.filter(coders=user, blind=True, closed=False).order_by("name")
+    )
+
+
 def blind_exercise_for(*, source: Source, user) -> AgreementExercise | None:
     """The open blind exercise in which `user` codes `source`, if any."""
     return AgreementExercise.objects.filter(
@@ -208,9 +239,8 @@ def source_codings(
     """The codings of `source` (only those overlapping `span`, a `[start, end)` range, or
     among `pks`, when given) with theme and coder attached, in text order; one query. The
     few distinct themes and coders are built once each, not once per row."""
-    qs = Coding.objects.filter(source=source)
-    if blind:
-        qs = qs.filter(coder=user)
+    # `blind` (from `blind_exercise_for`) applies the one blind rule to this source alone.
+    qs = Coding.objects.filter(source=source).unblinded_for(user, [source.pk] if blind else [])
     if span is not None:
         qs = qs.filter(start__lt=span[1], end__gt=span[0])
     if pks is not None:
@@ -628,6 +658,7 @@ def cooccurrence(
     as `IN` would need)."""
     base = (
         Coding.objects.filter(site_id__in=[s.pk for s in sites])
+        .filter(blind_filter(user))
         .filter(consent_filter_broad(excluded_participant_ids()))
         .filter(filters.as_q(phases))
         .order_by()
@@ -674,12 +705,18 @@ def cooccurrence(
 # --- memos ------------------------------------------------------------------------------
 
 
-def site_memos(*, site: Site) -> tuple[list[Memo], list[Coding]]:
+def site_memos(*, site: Site, user) -> tuple[list[Memo], list[Coding]]:
+    """The site's source memos and coding memos `user` may see (blind exercises apply)."""
+    blind_sources = blind_source_ids(user)
     memos = list(
-        Memo.objects.filter(site=site).select_related("source", "author").order_by("-created_at")
+        Memo.objects.filter(site=site)
+        .unblinded_for(user, blind_sources)
+        .select_related("source", "author")
+        .order_by("-created_at")
     )
     coding_memos = list(
         Coding.objects.filter(site=site)
+        .unblinded_for(user, blind_sources)
         .exclude(memo="")
         .select_related("source", "theme", "coder")
         .defer("source__text")

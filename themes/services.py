@@ -7,10 +7,12 @@ views through `sites.access`; the services enforce what must hold whoever calls 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max
+from django.utils import timezone
 
 from fieldwork.models import Segment, Source
 from sites.access import ApplicationError
@@ -82,8 +84,99 @@ def theme_update(*, theme: Theme, actor, **fields) -> Theme:
     return theme
 
 
-def theme_merge(*, theme: Theme, into: Theme, actor) -> Theme:
-    """Merge `theme` into `into`: its codings, memos and sub-themes move, then it is deleted."""
+@dataclass(frozen=True)
+class ThemeMerged:
+    """What a merge did, for the message shown to the lead."""
+
+    into: Theme
+    moved: int  # codings that now carry `into`
+    folded: int  # codings deleted as repeats of one the coder had already made
+
+
+def _fold_repeats(codings: Iterable[Coding], foldable: set[int] | None = None) -> tuple[int, int]:
+    """Fold codings by the same coder on the same source and range into the first of them in
+    the order given (only those in `foldable`, when given): the repeats are deleted, their
+    memos appended to the kept coding's (a memo it already holds is not repeated) and a
+    repeat's review flag carried over. Codings whose coder is gone are never folded (nobody
+    can say they were the same person's). Returns (codings folded, memos carried over).
+    Call inside a transaction."""
+    kept: dict[tuple, Coding] = {}
+    changed: dict[int, Coding] = {}
+    folded: list[int] = []
+    memos = 0
+    now = timezone.now()
+    for coding in codings:
+        if coding.coder_id is None:
+            continue
+        keeper = kept.setdefault(
+            (coding.source_id, coding.start, coding.end, coding.coder_id), coding
+        )
+        if keeper is coding or (foldable is not None and coding.pk not in foldable):
+            continue
+        folded.append(coding.pk)
+        memo = coding.memo.strip()
+        if memo and memo not in keeper.memo.split("\n\n"):
+            keeper.memo = f"{keeper.memo}\n\n{memo}" if keeper.memo else memo
+            memos += 1
+        keeper.needs_review = keeper.needs_review or coding.needs_review
+        # The memo editor's version guard compares `updated_at`: a changed memo gets a new one.
+        keeper.updated_at = now
+        changed[keeper.pk] = keeper
+    Coding.objects.bulk_update(
+        list(changed.values()), ["memo", "needs_review", "updated_at"], batch_size=500
+    )
+    Coding.objects.filter(pk__in=folded).delete()
+    return len(folded), memos
+
+
+_FOLD_COLUMNS = ("pk", "source_id", "start", "end", "coder_id", "memo", "needs_review")
+
+
+def _fold_identical_codings(*, theme: Theme, into: Theme) -> tuple[int, int]:
+    """Fold the codings of `theme` that repeat a coding of `into` (or an earlier one of its
+    own): after the merge they would be the same passage coded twice by the same coder.
+    Repeats already within `into` are left as they are (`codings_fold_repeats` folds those)."""
+    moving = list(Coding.objects.filter(theme=theme).only(*_FOLD_COLUMNS).order_by("pk"))
+    there = Coding.objects.filter(theme=into, source_id__in={c.source_id for c in moving})
+    return _fold_repeats(
+        [*there.only(*_FOLD_COLUMNS).order_by("pk"), *moving], foldable={c.pk for c in moving}
+    )
+
+
+def codings_fold_repeats(*, actor) -> dict[str, int]:
+    """Fold, theme by theme, every coding repeating another of the same theme by the same
+    coder on the same source and range (left by merges made before merges folded them).
+    Returns {theme name: codings folded}; each theme's folding is audited."""
+    repeated = (
+        Coding.objects.filter(coder__isnull=False)
+        .values("theme_id", "source_id", "start", "end", "coder_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .order_by()
+        .values_list("theme_id", "source_id")
+    )
+    sources_by_theme: dict[int, set[int]] = {}
+    for theme_id, source_id in repeated:
+        sources_by_theme.setdefault(theme_id, set()).add(source_id)
+    result: dict[str, int] = {}
+    with transaction.atomic():
+        for theme in Theme.objects.filter(pk__in=list(sources_by_theme)).order_by("name"):
+            codings = Coding.objects.filter(theme=theme, source_id__in=sources_by_theme[theme.pk])
+            folded, memos = _fold_repeats(codings.only(*_FOLD_COLUMNS).order_by("pk"))
+            audit_record(
+                actor=actor,
+                verb="theme.fold",
+                obj=theme,
+                changes={"codings_folded": folded, "coding_memos_carried_over": memos},
+            )
+            result[theme.name] = folded
+    return result
+
+
+def theme_merge(*, theme: Theme, into: Theme, actor) -> ThemeMerged:
+    """Merge `theme` into `into`: its codings, memos and sub-themes move, then it is deleted.
+    A coding repeating one its coder made with `into` (same source and range) is folded into
+    it, its memo kept (`_fold_identical_codings`)."""
     if theme.pk == into.pk:
         raise ApplicationError("A theme cannot be merged into itself.")
     if theme.pk in into.descendant_ids() or into.pk in theme.descendant_ids():
@@ -91,6 +184,7 @@ def theme_merge(*, theme: Theme, into: Theme, actor) -> Theme:
     if not into.codable and theme.codings.exists():
         raise ApplicationError(f"“{into}” is a folder, so it cannot receive codings.")
     with transaction.atomic():
+        folded, memos_folded = _fold_identical_codings(theme=theme, into=into)
         moved = Coding.objects.filter(theme=theme).update(theme=into)
         memos = Memo.objects.filter(theme=theme).update(theme=into)
         children = Theme.objects.filter(parent=theme).update(parent=into)
@@ -102,12 +196,14 @@ def theme_merge(*, theme: Theme, into: Theme, actor) -> Theme:
                 "merged": theme.name,
                 "merged_pk": theme.pk,
                 "codings_moved": moved,
+                "codings_folded": folded,
+                "coding_memos_carried_over": memos_folded,
                 "memos_moved": memos,
                 "subthemes_moved": children,
             },
         )
         theme.delete()
-    return into
+    return ThemeMerged(into=into, moved=moved, folded=folded)
 
 
 def theme_retire(*, theme: Theme, actor, retired: bool = True) -> Theme:

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -95,7 +96,13 @@ def _phases() -> list[ResearchPhase]:
 
 
 def _filter_form(request: HttpRequest, sites, phases, *, with_sites: bool = True) -> FilterForm:
-    return FilterForm(request.GET or None, sites=sites, phases=phases, with_sites=with_sites)
+    return FilterForm(
+        request.GET or None,
+        sites=sites,
+        phases=phases,
+        with_sites=with_sites,
+        coders=selectors.coder_choices(user=request.user, sites=sites),
+    )
 
 
 @require_GET
@@ -140,6 +147,7 @@ def theme_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_memo": can_code_somewhere(request.user),
             "all_sites": is_project_lead(request.user),
             "sites": sites,
+            "blind_exercises": selectors.blind_exercises_of(user=request.user),
         },
     )
 
@@ -198,19 +206,33 @@ def theme_merge(request: HttpRequest, pk: int) -> HttpResponse:
     form = MergeForm(request.POST or None, user=request.user, theme=theme)
     if request.method == "POST" and form.is_valid():
         try:
-            into = services.theme_merge(
+            merged = services.theme_merge(
                 theme=theme, into=form.cleaned_data["into"], actor=request.user
             )
         except ApplicationError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"“{theme.name}” merged into “{into}”.")
-            return redirect(into.get_absolute_url())
+            messages.success(request, _merge_message(theme.name, merged))
+            return redirect(merged.into.get_absolute_url())
     return render(
         request,
         "themes/theme_form.html",
         {"form": form, "title": f"Merge “{theme}” into another theme", "theme": theme},
     )
+
+
+def _merge_message(name: str, merged: services.ThemeMerged) -> str:
+    def codings(n: int) -> str:
+        return f"{n} coding{pluralize(n)}"
+
+    message = f"“{name}” merged into “{merged.into}”: {codings(merged.moved)} moved."
+    if merged.folded:
+        message += (
+            f" {codings(merged.folded)} repeated a coding the same coder had made with "
+            f"“{merged.into}” on the same words, so {pluralize(merged.folded, 'it was,they were')} "
+            "folded into that one (memos kept)."
+        )
+    return message
 
 
 @require_POST
@@ -341,7 +363,7 @@ def source_code(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "themes_data": themes,
             "recent_ids": selectors.theme_recent_ids(user=request.user),
-            "memos": list(source.memos.select_related("author")),
+            "memos": list(source.memos.unblinded_for(request.user).select_related("author")),
             "can_add_theme": access.can_edit,
             "urls": {
                 "create": reverse("themes:coding-create", kwargs={"pk": source.pk}),
@@ -490,7 +512,7 @@ def memo_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def site_memos(request: HttpRequest, code: str) -> HttpResponse:
     access = get_site_for_user(request.user, code)
-    memos, coding_memos = selectors.site_memos(site=access.site)
+    memos, coding_memos = selectors.site_memos(site=access.site, user=request.user)
     theme_memos = list(Memo.objects.filter(theme__isnull=False).select_related("theme", "author"))
     return render(
         request,

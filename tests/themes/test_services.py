@@ -89,6 +89,56 @@ def test_merge_moves_codings_memos_and_subthemes_and_deletes_the_theme(world, le
     assert event.changes["codings_moved"] == 3
 
 
+def test_merge_folds_a_coders_identical_codings_into_one_and_keeps_their_memos(
+    world, lead, researcher
+):
+    """Nine passages coded with both Rule-bending and Rules by the same coder: after the
+    merge each is coded once with Rules, not twice (the theme page counted 92, not 83)."""
+    old, into = world["rules"], ThemeFactory(name="Rules")
+    source = world["source_a"]
+    twice = []
+    for i in range(9):
+        kept = CodingFactory(source=source, theme=into, coder=researcher, start=i, end=i + 5)
+        repeat = CodingFactory(
+            source=source, theme=old, coder=researcher, start=i, end=i + 5, memo=f"Why {i}"
+        )
+        twice.append((kept, repeat))
+    twice[0][0].memo = "Kept memo"
+    twice[0][0].save()
+    # Not identical: another coder, or another range; these move and are not folded.
+    CodingFactory(source=source, theme=old, coder=lead, start=0, end=5)
+    CodingFactory(source=source, theme=old, coder=researcher, start=0, end=6)
+    CodingFactory.create_batch(74 - 2, source=source, theme=into, coder=lead, start=20, end=30)
+    assert Coding.objects.filter(theme__in=[old, into]).count() == 92
+    merged = services.theme_merge(theme=old, into=into, actor=lead)
+    assert (merged.into, merged.moved, merged.folded) == (into, 2, 9)
+    assert Coding.objects.filter(theme=into).count() == 83
+    assert not Coding.objects.filter(pk__in=[r.pk for _, r in twice]).exists()
+    kept_memos = [Coding.objects.get(pk=k.pk).memo for k, _ in twice]
+    assert kept_memos[0] == "Kept memo\n\nWhy 0"
+    assert kept_memos[1:] == [f"Why {i}" for i in range(1, 9)]
+    event = AuditEvent.objects.get(verb="theme.merge")
+    assert event.changes["codings_folded"] == 9
+    assert event.changes["codings_moved"] == 2
+    assert event.changes["coding_memos_carried_over"] == 9
+
+
+def test_merge_folds_repeats_within_the_merged_theme_and_a_shared_memo_once(world, lead):
+    old, into = world["rules"], world["colocation"]
+    source = world["source_a"]
+    CodingFactory(source=source, theme=into, coder=lead, start=3, end=9, memo="Same")
+    first = CodingFactory(source=source, theme=old, coder=lead, start=3, end=9, memo="Same")
+    CodingFactory(source=source, theme=old, coder=lead, start=12, end=15, memo="A")
+    CodingFactory(source=source, theme=old, coder=lead, start=12, end=15, needs_review=True)
+    merged = services.theme_merge(theme=old, into=into, actor=lead)
+    assert merged.folded == 2 and merged.moved == 1
+    assert not Coding.objects.filter(pk=first.pk).exists()
+    assert list(Coding.objects.filter(theme=into).values_list("start", "memo", "needs_review")) == [
+        (3, "Same", False),
+        (12, "A", True),
+    ]
+
+
 def test_a_theme_cannot_be_merged_into_itself_or_its_subtheme(world, lead):
     child = ThemeFactory(name="Child", parent=world["rules"])
     with pytest.raises(ApplicationError):
