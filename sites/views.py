@@ -120,6 +120,7 @@ def participant_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse
             "access": access,
             "history": participant.consent_records.select_related("recorded_by"),
             "scopes": ConsentScope,
+            "erased_at": selectors.participant_erased_at(participant=participant),
         },
     )
 
