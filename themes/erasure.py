@@ -81,7 +81,8 @@ def _turns_to_erase(participant: Participant):
 def _overlap(turns: list[tuple[int, int]]) -> Q:
     condition = Q(pk__in=[])
     for start, end in turns:
-        condition |= Q(start__lt=end, end__gt=start) if end > start else Q(start=start)
+        if end > start:  # an empty turn holds no words a coding could be on
+            condition |= Q(start__lt=end, end__gt=start)
     return condition
 
 
