@@ -6,6 +6,7 @@ from sites import views as site_views
 urlpatterns = [
     path("", site_views.home, name="home"),
     path("healthz", site_views.healthz, name="healthz"),
+    path("audit/", site_views.project_audit, name="project-audit"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("sites/", include("sites.urls")),

@@ -1,4 +1,10 @@
+"""Fieldwork in the admin: read-only. Sources, turns and their speakers, imports and
+replacements change only on the app's pages, through fieldwork.services (audit, re-anchoring,
+and the speaker-change hooks that keep `Coding.participant` in step)."""
+
 from django.contrib import admin
+
+from sites.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import (
     AnonymisationEntry,
@@ -12,41 +18,39 @@ from .models import (
 )
 
 
-class SegmentInline(admin.TabularInline):
+class SegmentInline(ReadOnlyInline, admin.TabularInline):
     model = Segment
     fields = ("order", "speaker", "participant", "researcher", "start", "end", "start_ms")
-    readonly_fields = ("start", "end")
-    raw_id_fields = ("participant", "researcher")
-    extra = 0
+    readonly_fields = fields
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(ReadOnlyAdmin):
     list_display = ("title", "site", "kind", "date", "created_by")
     list_filter = ("site", "kind")
     search_fields = ("title",)
-    # Text and offsets change only through fieldwork.services (re-anchoring, audit).
-    readonly_fields = ("text", "created_at", "updated_at")
+    exclude = ("text",)  # long; read it on the source's page
     inlines = [SegmentInline]
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ReadOnlyAdmin):
     list_display = ("filename", "site", "kind", "status", "progress", "created_at")
     list_filter = ("status", "site", "kind")
-    readonly_fields = [f.name for f in ImportJob._meta.fields]
+    exclude = ("original",)  # private storage is never served, not even to staff here
 
 
 @admin.register(Replacement)
-class ReplacementAdmin(admin.ModelAdmin):
+class ReplacementAdmin(ReadOnlyAdmin):
     list_display = ("original", "pseudonym", "site")
     list_filter = ("site",)
 
 
-admin.site.register([Observation, Interview, FieldDocument])
+@admin.register(Observation, Interview, FieldDocument)
+class FieldworkKindAdmin(ReadOnlyAdmin):
+    list_display = ("__str__",)
 
 
 @admin.register(AnonymisationEntry)
-class AnonymisationEntryAdmin(admin.ModelAdmin):
+class AnonymisationEntryAdmin(ReadOnlyAdmin):
     list_display = ("source", "original", "pseudonym", "count")
-    readonly_fields = ("source", "original", "pseudonym", "count", "created_at")

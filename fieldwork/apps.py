@@ -9,7 +9,9 @@ class FieldworkConfig(AppConfig):
     def ready(self) -> None:
         from sites.services import consent_impact_providers
 
+        from . import audit
         from .services import consent_impact
 
         if consent_impact not in consent_impact_providers:
             consent_impact_providers.append(consent_impact)
+        audit.register()

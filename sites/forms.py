@@ -74,3 +74,44 @@ class MembershipForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Give access"))
+
+
+class AuditFilterForm(forms.Form):
+    """Filters of an audit page (GET). Choices of people are those who appear in `events`."""
+
+    actor = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(), required=False, label="Person"
+    )
+    verb = forms.ChoiceField(required=False, label="Action")
+    object_type = forms.ChoiceField(required=False, label="Object type")
+    date_from = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, events, **kwargs) -> None:
+        from .audit import object_type_choices, verb_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["actor"].queryset = (
+            get_user_model()
+            .objects.filter(pk__in=events.order_by().values("actor_id"))
+            .order_by("username")
+        )
+        self.fields["actor"].empty_label = "Anyone"
+        self.fields["verb"].choices = [("", "Any action"), *verb_choices()]
+        self.fields["object_type"].choices = [("", "Any type"), *object_type_choices()]
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.form_class = "row row-cols-md-auto g-2 align-items-end mb-3"
+        self.helper.field_class = ""
+        self.helper.add_input(Submit("", "Show events", css_class="btn-secondary"))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            raise forms.ValidationError("The “to” date is before the “from” date.")
+        return data

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from .models import Membership, Participant, Site
+from .models import AuditEvent, Membership, Participant, Site
 
 
 def site_list(*, user) -> QuerySet[Site]:
@@ -55,3 +55,17 @@ def attention_items(*, user, limit: int = 20) -> list[AttentionItem]:
         elif status.key == "partial" and "participation" not in status.by_scope:
             items.append(AttentionItem(participant, "Consent to take part not recorded"))
     return items[:limit]
+
+
+def participant_erased_at(*, participant: Participant):
+    """When this participant's words were last erased (themes.erasure), or None."""
+    return (
+        AuditEvent.objects.filter(
+            verb="participant.erase",
+            object_type=Participant._meta.label,
+            object_id=str(participant.pk),
+        )
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )

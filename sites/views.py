@@ -3,16 +3,18 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import selectors, services
+from . import audit, selectors, services
 from .access import ApplicationError, get_participant_for_user, get_site_for_user, require
-from .forms import ConsentForm, MembershipForm, ParticipantForm
-from .models import AuditEvent, ConsentDecision, ConsentScope, Membership
+from .forms import AuditFilterForm, ConsentForm, MembershipForm, ParticipantForm
+from .models import AuditEvent, ConsentDecision, ConsentScope, Membership, is_project_lead
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -120,6 +122,7 @@ def participant_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse
             "access": access,
             "history": participant.consent_records.select_related("recorded_by"),
             "scopes": ConsentScope,
+            "erased_at": selectors.participant_erased_at(participant=participant),
         },
     )
 
@@ -245,11 +248,58 @@ def membership_remove(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     return redirect("sites:membership-list", code=code)
 
 
+AUDIT_PAGE_SIZE = 50
+
+
+def _audit_page(request: HttpRequest, events, *, site=None, access=None) -> HttpResponse:
+    """One audit page (a site's or the project's): filters, pagination, CSV download."""
+    events = events.select_related("actor", "site")
+    form = AuditFilterForm(request.GET or None, events=events)
+    filtered = events.none()
+    if not request.GET or form.is_valid():
+        filtered = audit.filter_events(events, form.cleaned_data if request.GET else {})
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
+    if request.GET.get("format") == "csv":
+        stamp = timezone.now().strftime("%Y-%m-%d")
+        response = StreamingHttpResponse(
+            audit.csv_rows(filtered, base_url=request.build_absolute_uri("/")[:-1]),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="audit-{site.code if site else "project"}-{stamp}.csv"'
+        )
+        # Names and actions of the research team: never kept by a browser or a proxy.
+        response["Cache-Control"] = "no-store"
+        return response
+    page = Paginator(filtered, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "sites/audit_list.html",
+        {
+            "site": site,
+            "access": access,
+            "form": form,
+            "page": page,
+            "rows": audit.render_events(page.object_list),
+            "query": query.urlencode(),
+        },
+    )
+
+
 @require_GET
 def audit_list(request: HttpRequest, code: str) -> HttpResponse:
     access = get_site_for_user(request.user, code)
     require(access.can_manage, "Only a lead can read the audit record.")
-    events = AuditEvent.objects.filter(site=access.site).select_related("actor")[:200]
-    return render(
-        request, "sites/audit_list.html", {"site": access.site, "access": access, "events": events}
+    events = AuditEvent.objects.filter(site=access.site)
+    return _audit_page(request, events, site=access.site, access=access)
+
+
+@require_GET
+def project_audit(request: HttpRequest) -> HttpResponse:
+    """Every event, including those of no site (codebook changes): project leads only."""
+    require(
+        is_project_lead(request.user), "Only project leads can read the project's audit record."
     )
+    return _audit_page(request, AuditEvent.objects.all())

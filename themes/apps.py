@@ -12,6 +12,7 @@ class ThemesConfig(AppConfig):
         # fieldwork, never the reverse, so fieldwork offers hook lists).
         from fieldwork import services as fieldwork_services
 
+        from . import audit
         from .services import on_source_speaker_change, on_source_text_change
 
         text_handlers = getattr(fieldwork_services, "source_text_change_handlers", None)
@@ -20,3 +21,4 @@ class ThemesConfig(AppConfig):
         speaker_handlers = getattr(fieldwork_services, "speaker_change_handlers", None)
         if speaker_handlers is not None and on_source_speaker_change not in speaker_handlers:
             speaker_handlers.append(on_source_speaker_change)
+        audit.register()

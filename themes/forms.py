@@ -198,3 +198,30 @@ class ExerciseForm(forms.Form):
         )
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Start the exercise"))
+
+
+class ErasureForm(forms.Form):
+    """The confirmation step of erasing a participant's words: type their pseudonym."""
+
+    pseudonym = forms.CharField(
+        label="Type the participant's pseudonym to confirm",
+        max_length=80,
+        help_text="Erasure cannot be undone.",
+    )
+
+    def __init__(self, *args, participant, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.participant = participant
+        self.helper = FormHelper()
+        self.helper.add_input(
+            Submit("submit", "Erase their words for good", css_class="btn-danger")
+        )
+
+    def clean_pseudonym(self) -> str:
+        typed = " ".join(self.cleaned_data["pseudonym"].split())
+        if typed.casefold() != self.participant.pseudonym.casefold():
+            raise forms.ValidationError(
+                f"That is not “{self.participant.pseudonym}”. Type the pseudonym exactly to "
+                "confirm the erasure."
+            )
+        return typed

@@ -270,7 +270,7 @@ def coding_create(
             verb="coding.create",
             obj=coding,
             site=source.site,
-            changes={"theme": theme.name, "start": start, "end": end},
+            changes={"theme": theme.name, "source": source.pk, "start": start, "end": end},
         )
     return coding
 
@@ -284,6 +284,7 @@ def coding_delete(*, coding: Coding, actor) -> None:
             site=coding.site,
             changes={
                 "theme": coding.theme.name,
+                "source": coding.source_id,
                 "start": coding.start,
                 "end": coding.end,
                 "coder": str(coding.coder),

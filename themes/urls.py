@@ -25,6 +25,11 @@ urlpatterns = [
     path("codings/<int:pk>/memo/", views.coding_memo, name="coding-memo"),
     path("memos/<int:pk>/delete/", views.memo_delete, name="memo-delete"),
     path("sites/<slug:code>/memos/", views.site_memos, name="site-memos"),
+    path(
+        "sites/<slug:code>/participants/<int:pk>/erase/",
+        views.participant_erase,
+        name="participant-erase",
+    ),
     path("agreement/", views.agreement_list, name="agreement-list"),
     path("sites/<slug:code>/agreement/new/", views.agreement_create, name="agreement-create"),
     path("agreement/<int:pk>/", views.agreement_detail, name="agreement-detail"),

@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fieldwork.models import Segment
-from sites.access import ApplicationError, get_site_for_user, require
+from sites.access import ApplicationError, get_participant_for_user, get_site_for_user, require
 from sites.models import Participant, Profession, ResearchPhase, is_project_lead
 from sites.services import audit_record
 
-from . import exports, selectors, services
+from . import erasure, exports, selectors, services
 from .access import (
     can_code_somewhere,
     can_manage_codebook,
@@ -30,6 +30,7 @@ from .access import (
 from .forms import (
     CodingForm,
     CodingMemoForm,
+    ErasureForm,
     ExerciseForm,
     FilterForm,
     MemoForm,
@@ -693,3 +694,39 @@ def agreement_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _json(data) -> str:
     return json.dumps(data)
+
+
+# --- right to erasure -------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def participant_erase(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    participant, access = get_participant_for_user(request.user, code, pk)
+    require(access.can_manage, "Only a lead can erase a participant's words.")
+    preview = erasure.participant_erasure_preview(participant=participant)
+    form = ErasureForm(request.POST or None, participant=participant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = erasure.participant_erase(participant=participant, actor=request.user)
+        except ApplicationError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                f"{participant.pseudonym}'s words were erased: {result.turns} turns in "
+                f"{result.sources} sources, {result.codings_deleted} codings deleted.",
+            )
+            return redirect(participant)
+    return render(
+        request,
+        "themes/participant_erase.html",
+        {
+            "participant": participant,
+            "site": access.site,
+            "access": access,
+            "form": form,
+            "preview": preview,
+            "withdrawn": participant.consent.excludes_data,
+            "marker": erasure.ERASED_MARKER,
+        },
+    )

@@ -21,6 +21,7 @@ registry.PK_MODEL.update(
         "themes:source-memo-create": "fieldwork.Source",
         "themes:agreement-detail": "themes.AgreementExercise",
         "themes:agreement-close": "themes.AgreementExercise",
+        "themes:participant-erase": "sites.Participant",
     }
 )
 
