@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('themes', '0003_coding_theme_cover'),
+        ('themes', '0004_coding_coding_site_coder'),
     ]
 
     operations = [
