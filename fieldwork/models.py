@@ -350,6 +350,25 @@ class ImportJob(models.Model):
         """Queued while the broker could not be reached: it starts when the service is back."""
         return self.status == ImportStatus.QUEUED and self.enqueued_at is None
 
+    @property
+    def is_waiting_long(self) -> bool:
+        """Sent to the workers longer ago than a dead worker's job takes to come back, and not
+        started: other imports are ahead of it, or no worker is running."""
+        if self.status != ImportStatus.QUEUED or self.enqueued_at is None:
+            return False
+        patience = settings.IMPORT_LEASE_SECONDS + settings.IMPORT_SWEEP_SECONDS
+        return (timezone.now() - self.enqueued_at).total_seconds() > patience
+
+    @property
+    def poll_seconds(self) -> int | None:
+        """How often a page showing this job asks for news: every second while it moves,
+        rarely while it is stuck (the sweep or a person will move it), never once it ended."""
+        if not self.is_active:
+            return None
+        if self.is_stale or self.is_waiting_for_service or self.is_waiting_long:
+            return 15
+        return 1
+
     def open_original(self):
         return private_storage().open(self.original.name, "rb")
 
