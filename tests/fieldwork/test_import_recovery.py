@@ -235,12 +235,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _use_broker(url: str, *, eager: bool) -> None:
-    app.conf.broker_url = url
+def _use_broker(url: str | None, *, eager: bool) -> None:
+    # The write URL: Celery prefers a CELERY_BROKER_URL environment variable to broker_url.
+    app.conf.broker_write_url = url
     app.conf.task_always_eager = eager
-    # Drop connections made for the previous broker (what Celery itself does after a fork).
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # Forget the pools of the previous broker (as Celery itself does after a fork); kombu
+    # keeps them by URL, open, for when the previous broker is put back.
     app._pool = None
     app.amqp._producer_pool = None
 
@@ -253,7 +253,7 @@ def stopped_redis(settings):
         pytest.skip("redis-server is not installed")
     port = _free_port()
     url = f"redis://127.0.0.1:{port}/0"
-    previous = (app.conf.broker_url, app.conf.task_always_eager)
+    previous = (app.conf.get("broker_write_url"), app.conf.task_always_eager)
     settings.CELERY_TASK_ALWAYS_EAGER = False
     _use_broker(url, eager=False)
 
@@ -295,20 +295,22 @@ def _task_and_args(raw: bytes) -> tuple[str, list]:
 
 
 def test_broker_down_at_upload_keeps_the_interview_and_the_upload_and_sends_it_when_back(
-    client_for, researcher, site_a, stopped_redis, private_media
+    client_for, researcher, site_a, stopped_redis, private_media, django_capture_on_commit_callbacks
 ):
     client = client_for(researcher)
     started = time.monotonic()
-    response = client.post(
-        reverse("fieldwork:interview-create", args=["alpha"]),
-        {
-            "title": "Helen, team manager",
-            "date": "2026-11-30",
-            "mode": "individual",
-            "transcript": upload("helen.txt", txt_transcript(TURNS)),
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True) as sends:
+        response = client.post(
+            reverse("fieldwork:interview-create", args=["alpha"]),
+            {
+                "title": "Helen, team manager",
+                "date": "2026-11-30",
+                "mode": "individual",
+                "transcript": upload("helen.txt", txt_transcript(TURNS)),
+            },
+        )
     took = time.monotonic() - started
+    assert len(sends) == 1  # the job was handed to the broker, which refused it
     print(f"upload with the broker down answered in {took:.2f} s")  # recorded, not asserted
 
     interview = Interview.objects.get()
