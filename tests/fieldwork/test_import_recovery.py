@@ -437,3 +437,34 @@ def test_a_worker_killed_mid_import_is_replaced_and_the_job_lands_exactly_one_so
     assert Source.objects.count() == 1 and job.source.segments.count() == len(TURNS)
     assert Segment.objects.exclude(source=job.source).count() == 0  # no orphan turns
     assert AuditEvent.objects.filter(verb="import.requeue", object_id=str(job.pk)).count() == 1
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="Two runs at once need PostgreSQL's row locking."
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_run_that_was_given_up_on_cannot_land_a_second_source(site_a, researcher, settings):
+    import threading
+
+    settings.IMPORT_TEST_DELAY_PER_TURN = 0.5  # each run holds its transaction for 2 s
+    job = queued_job(site_a, researcher)
+
+    def slow_run() -> None:
+        try:
+            services.import_job_run(job_id=job.pk)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=slow_run)
+    first.start()
+    _wait_for(job, lambda j: j.progress == 60, 30, "the first run never started")
+    # Its lease looks run out to a sweep a minute from now: the job is taken back and run
+    # again here (tasks are eager in this test) while the first run is still writing.
+    later = timezone.now() + datetime.timedelta(seconds=django_settings.IMPORT_LEASE_SECONDS)
+    sweep = services.import_job_sweep(now=later)
+    first.join()
+
+    assert sweep.requeued == [job.pk]
+    job.refresh_from_db()
+    assert job.status == ImportStatus.SUCCEEDED and job.attempts == 2
+    assert Source.objects.count() == 1 and Segment.objects.exclude(source=job.source).count() == 0
