@@ -47,7 +47,8 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 
 worker: install
-	$(BIN)/celery -A dwr_project worker --loglevel=info
+# The worker runs its own beat (-B): the import sweep that restarts jobs of a dead worker.
+	$(BIN)/celery -A dwr_project worker -B --loglevel=info
 
 bench: install-dev
 	$(BIN)/python bench/run_all.py

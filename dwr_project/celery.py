@@ -1,6 +1,9 @@
 """Celery wiring. With no CELERY_BROKER_URL the settings make every task run eagerly
 in-process, so the quick start needs no Redis; with one, a worker does the work:
-`celery -A dwr_project worker`."""
+`celery -A dwr_project worker -B`. `-B` runs the beat inside the worker, which sends the
+import sweep (CELERY_BEAT_SCHEDULE in settings) every IMPORT_SWEEP_SECONDS, so a small
+deployment needs no cron and no separate beat process. Several workers may all run `-B`: the
+sweep is idempotent."""
 
 import os
 

@@ -224,6 +224,49 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# A broker that is down must not hold an upload for long: refuse within about a second, keep
+# the job queued, and let the sweep below send it once the broker is back (before these,
+# the result backend's 20 reconnects held the request for 19 s and then answered 500).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.5},
+}
+
+# Import jobs: a worker holds a running job by a lease that a heartbeat renews every third of
+# IMPORT_LEASE_SECONDS; the sweep (run by the worker itself every IMPORT_SWEEP_SECONDS, see
+# dwr_project/celery.py) takes back a job whose lease ran out, so a job whose worker died is
+# on its way again within lease + sweep (90 s by default). IMPORT_MAX_ATTEMPTS interrupted
+# runs fail the job with a message instead (a file that kills the worker every time).
+IMPORT_LEASE_SECONDS = float(os.environ.get("IMPORT_LEASE_SECONDS", "60"))
+IMPORT_SWEEP_SECONDS = float(os.environ.get("IMPORT_SWEEP_SECONDS", "30"))
+IMPORT_MAX_ATTEMPTS = int(os.environ.get("IMPORT_MAX_ATTEMPTS", "3"))
+# A queued job whose message was sent this long ago and never picked up is sent again (the
+# broker may have lost it in a restart); a second message for a job is harmless.
+IMPORT_RESEND_AFTER_SECONDS = float(os.environ.get("IMPORT_RESEND_AFTER_SECONDS", "900"))
+IMPORT_SOFT_TIME_LIMIT = int(os.environ.get("IMPORT_SOFT_TIME_LIMIT", "600"))
+IMPORT_HARD_TIME_LIMIT = int(os.environ.get("IMPORT_HARD_TIME_LIMIT", "660"))
+# Tests only: seconds to sleep per turn inside the import's transaction, so the worker test
+# can kill a worker mid-import. Always 0 outside that test.
+IMPORT_TEST_DELAY_PER_TURN = float(os.environ.get("IMPORT_TEST_DELAY_PER_TURN", "0"))
+CELERY_BEAT_SCHEDULE = {
+    "fieldwork-import-job-sweep": {
+        "task": "fieldwork.import_job_sweep",
+        "schedule": IMPORT_SWEEP_SECONDS,
+        # Sweeps that piled up while no worker ran are dropped: the next one does the work.
+        "options": {"expires": IMPORT_SWEEP_SECONDS},
+    }
+}
+CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
+    "CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / "celerybeat-schedule")
+)
 
 EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND",

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from sites.models import Participant, ResearchPhase, Site, SiteScopedQuerySet
 
@@ -274,6 +275,13 @@ class ImportJob(models.Model):
 
     queued → running → succeeded | failed; failed → queued (retry). A worker claims a job with
     a conditional UPDATE (queued → running), so a redelivered message does nothing.
+
+    A running job is held by a lease (`lease_expires_at`) that the worker's heartbeat renews;
+    when a worker dies the lease runs out and the sweep puts the job back to queued (running →
+    queued, or → failed after IMPORT_MAX_ATTEMPTS). `attempts` is the run's fencing token: a
+    run only finishes the job it claimed, so a worker that was given up on cannot land a
+    second Source. `enqueued_at` is when a message last reached the broker; empty while the
+    broker was unreachable, so the sweep knows to send it.
     """
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="import_jobs")
@@ -305,6 +313,8 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
 
     objects = ImportJobQuerySet.as_manager()
 
@@ -324,6 +334,40 @@ class ImportJob(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+    @property
+    def is_stale(self) -> bool:
+        """Running, but its worker stopped renewing the lease: the worker probably died. The
+        sweep takes it back; until then a person may try it again."""
+        return (
+            self.status == ImportStatus.RUNNING
+            and self.lease_expires_at is not None
+            and self.lease_expires_at < timezone.now()
+        )
+
+    @property
+    def is_waiting_for_service(self) -> bool:
+        """Queued while the broker could not be reached: it starts when the service is back."""
+        return self.status == ImportStatus.QUEUED and self.enqueued_at is None
+
+    @property
+    def is_waiting_long(self) -> bool:
+        """Sent to the workers longer ago than a dead worker's job takes to come back, and not
+        started: other imports are ahead of it, or no worker is running."""
+        if self.status != ImportStatus.QUEUED or self.enqueued_at is None:
+            return False
+        patience = settings.IMPORT_LEASE_SECONDS + settings.IMPORT_SWEEP_SECONDS
+        return (timezone.now() - self.enqueued_at).total_seconds() > patience
+
+    @property
+    def poll_seconds(self) -> int | None:
+        """How often a page showing this job asks for news: every second while it moves,
+        rarely while it is stuck (the sweep or a person will move it), never once it ended."""
+        if not self.is_active:
+            return None
+        if self.is_stale or self.is_waiting_for_service or self.is_waiting_long:
+            return 15
+        return 1
 
     def open_original(self):
         return private_storage().open(self.original.name, "rb")

@@ -13,6 +13,8 @@ import functools
 import logging
 import os
 import re
+import threading
+import time
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -22,7 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from sites.access import ApplicationError
@@ -623,23 +625,52 @@ def import_job_create(
 
 
 def _enqueue(job: ImportJob) -> None:
+    """Send the job to a worker once the transaction commits (see `_publish`)."""
+    job_id = job.pk
+    transaction.on_commit(lambda: _publish(job_id))
+
+
+def _publish(job_id: int) -> bool:
+    """Hand a queued job to the broker. A broker that cannot be reached does not fail the
+    upload (the job and its original are already saved): the job stays queued with no
+    `enqueued_at`, the user is told it will start when the service is back, and the worker's
+    sweep sends it then. Returns whether the message went out."""
+    from kombu.exceptions import OperationalError as BrokerUnavailable
+
     from .tasks import import_job_run  # tasks imports services: import here, not at the top
 
-    job_id = job.pk
-    transaction.on_commit(lambda: import_job_run.delay(job_id))
+    try:
+        import_job_run.apply_async((job_id,))
+    except (BrokerUnavailable, OSError):
+        logger.warning("Import job %s stays queued: the broker is unreachable", job_id)
+        return False
+    # Unconditional: a worker (or the eager path) may already have claimed the job.
+    ImportJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
+    return True
 
 
 def import_job_retry(*, job: ImportJob, actor) -> ImportJob:
-    if job.status != ImportStatus.FAILED:
-        raise ApplicationError("Only a failed import can be tried again.")
+    """Queue a failed job again, or a running one whose worker stopped renewing its lease
+    (`is_stale`: the worker died and no sweep has taken it back yet)."""
+    if job.status != ImportStatus.FAILED and not job.is_stale:
+        raise ApplicationError("Only a failed or stopped import can be tried again.")
     if not job.has_original:
         raise ApplicationError(
             "The uploaded file is no longer kept, so this import cannot be tried again. "
             "Upload the file again."
         )
+    retryable = Q(status=ImportStatus.FAILED) | Q(
+        status=ImportStatus.RUNNING, lease_expires_at__lt=timezone.now(), attempts=job.attempts
+    )
     with transaction.atomic():
-        updated = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.FAILED).update(
-            status=ImportStatus.QUEUED, progress=0, error="", started_at=None, finished_at=None
+        updated = ImportJob.objects.filter(retryable, pk=job.pk).update(
+            status=ImportStatus.QUEUED,
+            progress=0,
+            error="",
+            started_at=None,
+            finished_at=None,
+            enqueued_at=None,
+            lease_expires_at=None,
         )
         if not updated:
             raise ApplicationError("This import has already been restarted.")
@@ -649,9 +680,76 @@ def import_job_retry(*, job: ImportJob, actor) -> ImportJob:
     return job
 
 
+def _interrupted_message(job: ImportJob) -> str:
+    times = "once" if job.attempts == 1 else f"{job.attempts} times"
+    return (
+        f"The import was interrupted {times} before it could finish (the server handling it "
+        "stopped), and nothing was saved. A very large file can cause this: split it into "
+        "parts and upload them, or try again; if it stops again, tell the project lead "
+        f"(job {job.pk})."
+    )
+
+
+@dataclass(frozen=True)
+class ImportSweep:
+    requeued: list[int]
+    failed: list[int]
+    sent: list[int]
+
+
+def import_job_sweep(*, now: datetime.datetime | None = None) -> ImportSweep:
+    """Take back what no worker holds; run by every worker every IMPORT_SWEEP_SECONDS.
+
+    - A running job whose lease ran out (its worker died: SIGKILL, out of memory, a deploy)
+      goes back to queued and is sent again, or fails with a message after
+      IMPORT_MAX_ATTEMPTS interrupted runs. Its import's transaction died with the worker's
+      database connection, so nothing of it was saved.
+    - A queued job that never reached the broker (it was down at upload) is sent, and so is
+      one sent IMPORT_RESEND_AFTER_SECONDS ago and still not claimed (a broker restart may
+      have lost the message).
+
+    Every change is a conditional UPDATE, so sweeps running at once (several workers) and a
+    duplicate message (the claim is conditional too) do no harm."""
+    now = now or timezone.now()
+    lease = datetime.timedelta(seconds=settings.IMPORT_LEASE_SECONDS)
+    expired = ImportJob.objects.filter(status=ImportStatus.RUNNING).filter(
+        Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True, started_at__lt=now - lease)
+    )
+    requeued, failed = [], []
+    for job in expired.select_related("site"):
+        held = ImportJob.objects.filter(
+            pk=job.pk, status=ImportStatus.RUNNING, attempts=job.attempts
+        )
+        with transaction.atomic():
+            if job.attempts >= settings.IMPORT_MAX_ATTEMPTS:
+                if held.update(
+                    status=ImportStatus.FAILED,
+                    error=_interrupted_message(job),
+                    finished_at=now,
+                    lease_expires_at=None,
+                ):
+                    audit_record(actor=None, verb="import.interrupted", obj=job, site=job.site)
+                    failed.append(job.pk)
+            elif held.update(
+                status=ImportStatus.QUEUED, progress=0, enqueued_at=None, lease_expires_at=None
+            ):
+                audit_record(actor=None, verb="import.requeue", obj=job, site=job.site)
+                requeued.append(job.pk)
+    resend_before = now - datetime.timedelta(seconds=settings.IMPORT_RESEND_AFTER_SECONDS)
+    unsent = ImportJob.objects.filter(status=ImportStatus.QUEUED).filter(
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=resend_before)
+    )
+    sent = []
+    for job_id in unsent.order_by("created_at", "pk").values_list("pk", flat=True):
+        if not _publish(job_id):
+            break  # the broker is still away; the next sweep tries again
+        sent.append(job_id)
+    return ImportSweep(requeued=requeued, failed=failed, sent=sent)
+
+
 def import_job_purge_original(*, job: ImportJob, actor) -> ImportJob:
     """Delete the original upload from private storage (the imported text stays)."""
-    if job.is_active:
+    if job.is_active and not job.is_stale:
         raise ApplicationError("Wait until the import has finished before deleting its file.")
     if not job.has_original:
         raise ApplicationError("The original file has already been deleted.")
@@ -668,7 +766,9 @@ def import_job_purge_original(*, job: ImportJob, actor) -> ImportJob:
 
 def _set_progress(job: ImportJob, progress: int) -> None:
     # Outside the import's transaction on purpose: the browser polls this while we work.
-    ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(progress=progress)
+    ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING, attempts=job.attempts).update(
+        progress=progress
+    )
 
 
 def _read_original(job: ImportJob) -> bytes:
@@ -689,54 +789,145 @@ def _read_original(job: ImportJob) -> bytes:
         return handle.read(settings.IMPORT_MAX_BYTES + 1)
 
 
+def _lease_end(now: datetime.datetime) -> datetime.datetime:
+    return now + datetime.timedelta(seconds=settings.IMPORT_LEASE_SECONDS)
+
+
+def import_job_renew_lease(*, job_id: int, attempt: int) -> bool:
+    """Extend the lease of the run that claimed `attempt`; False once the job is no longer
+    that run's (finished, or taken back by the sweep)."""
+    return bool(
+        ImportJob.objects.filter(pk=job_id, status=ImportStatus.RUNNING, attempts=attempt).update(
+            lease_expires_at=_lease_end(timezone.now())
+        )
+    )
+
+
+class _Heartbeat:
+    """Renews a running job's lease every third of IMPORT_LEASE_SECONDS from a thread of its
+    own, with its own database connection: the import writes in one long transaction, and a
+    renewal made inside it would stay invisible to the sweep until the end. The thread dies
+    with the worker process, so a killed worker's lease simply runs out."""
+
+    def __init__(self, job_id: int, attempt: int) -> None:
+        self._job_id, self._attempt = job_id, attempt
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._beat, name=f"import-job-{job_id}-lease", daemon=True
+        )
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        from django.db import connection
+
+        interval, used = settings.IMPORT_LEASE_SECONDS / 3, False
+        try:
+            while not self._stop.wait(interval):
+                used = True
+                try:
+                    if not import_job_renew_lease(job_id=self._job_id, attempt=self._attempt):
+                        return
+                except Exception:  # noqa: BLE001 - a missed beat is retried; the run goes on
+                    logger.warning("Could not renew the lease of import job %s", self._job_id)
+        finally:
+            if used:
+                connection.close()  # this thread's own connection
+
+
+class _TakenBack(Exception):
+    """The sweep gave this run's job to another run; this run's work is rolled back."""
+
+
+def _test_delay(turns: int) -> None:
+    # IMPORT_TEST_DELAY_PER_TURN is 0 except in the worker test that kills a worker mid-import
+    # (tests/fieldwork/test_import_recovery.py): it holds the import's transaction open.
+    if settings.IMPORT_TEST_DELAY_PER_TURN:
+        time.sleep(settings.IMPORT_TEST_DELAY_PER_TURN * turns)
+
+
 def import_job_run(*, job_id: int) -> ImportJob | None:
     """Claim a queued job and import it: the Source and all its rows land in one transaction
     or not at all. Returns None if the job was not queued (already claimed by another worker
-    or a redelivered message), so running it twice does nothing."""
+    or a redelivered message), so running it twice does nothing.
+
+    The run holds the job by a lease its heartbeat renews, and finishes it only if it still
+    holds it (`attempts` is the fence): if the sweep took the job back meanwhile, this run's
+    transaction rolls back, so a slow worker and its successor never both land a Source."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
     now = timezone.now()
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
         status=ImportStatus.RUNNING,
         started_at=now,
+        finished_at=None,
         progress=5,
         attempts=F("attempts") + 1,
         error="",
+        lease_expires_at=_lease_end(now),
     )
     if not claimed:
         return None
     job = ImportJob.objects.select_related("site", "source", "created_by").get(pk=job_id)
-    try:
-        data = _read_original(job)
-        _set_progress(job, 20)
-        parsed = _parse(data, job.filename)
-        _set_progress(job, 60)
-        with transaction.atomic():
-            source = _import_parsed(job, parsed)
-            ImportJob.objects.filter(pk=job.pk).update(
-                status=ImportStatus.SUCCEEDED,
-                progress=100,
-                source=source,
-                format=parsed.format[:16],
-                finished_at=timezone.now(),
+    with _Heartbeat(job.pk, job.attempts):
+        try:
+            data = _read_original(job)
+            _set_progress(job, 20)
+            parsed = _parse(data, job.filename)
+            _set_progress(job, 60)
+            with transaction.atomic():
+                source = _import_parsed(job, parsed)
+                _test_delay(len(parsed.turns))
+                finished = ImportJob.objects.filter(
+                    pk=job.pk, status=ImportStatus.RUNNING, attempts=job.attempts
+                ).update(
+                    status=ImportStatus.SUCCEEDED,
+                    progress=100,
+                    source=source,
+                    format=parsed.format[:16],
+                    finished_at=timezone.now(),
+                    lease_expires_at=None,
+                )
+                if not finished:
+                    raise _TakenBack
+        except _TakenBack:
+            logger.warning("Import job %s was taken back from this run; nothing saved", job_id)
+        except ImportFailure as exc:
+            _fail(job, str(exc))
+        except ValidationError as exc:
+            _fail(job, "The transcript could not be saved: " + "; ".join(exc.messages))
+        except SoftTimeLimitExceeded:
+            _fail(
+                job,
+                f"The import took longer than {settings.IMPORT_SOFT_TIME_LIMIT // 60} minutes "
+                "and was stopped, and nothing was saved. Split the transcript into parts and "
+                "upload them.",
             )
-    except ImportFailure as exc:
-        _fail(job, str(exc))
-    except ValidationError as exc:
-        _fail(job, "The transcript could not be saved: " + "; ".join(exc.messages))
-    except Exception:
-        logger.exception("Import job %s failed unexpectedly", job_id)
-        _fail(
-            job,
-            "Something unexpected went wrong while importing this file, and nothing was "
-            "saved. Try again; if it fails again, tell the project lead (job "
-            f"{job_id}).",
-        )
+        except Exception:
+            logger.exception("Import job %s failed unexpectedly", job_id)
+            _fail(
+                job,
+                "Something unexpected went wrong while importing this file, and nothing was "
+                "saved. Try again; if it fails again, tell the project lead (job "
+                f"{job_id}).",
+            )
     job.refresh_from_db()
     return job
 
 
 def _fail(job: ImportJob, message: str) -> None:
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.FAILED, error=message, finished_at=timezone.now()
+    # Only the run that holds the job may fail it (see import_job_run).
+    ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING, attempts=job.attempts).update(
+        status=ImportStatus.FAILED,
+        error=message,
+        finished_at=timezone.now(),
+        lease_expires_at=None,
     )
 
 

@@ -232,6 +232,13 @@ def _start_import(request: HttpRequest, *, site: Site, file, kind: str, source=N
         messages.error(request, f"“{job.filename}” was not imported: {job.error}")
     elif job.status == ImportStatus.SUCCEEDED:
         messages.success(request, f"“{job.filename}” imported.")
+    elif job.is_waiting_for_service:
+        messages.warning(
+            request,
+            f"“{job.filename}” is saved and queued. The import service cannot be reached just "
+            "now, so the import will start by itself when it is back; there is no need to "
+            "upload the file again.",
+        )
     else:
         messages.info(request, f"“{job.filename}” is being imported.")
     return job
@@ -356,7 +363,7 @@ def import_list(request: HttpRequest, code: str) -> HttpResponse:
             "access": access,
             "form": form,
             "jobs": jobs,
-            "any_active": any(job.is_active for job in jobs),
+            "poll_seconds": min((j.poll_seconds for j in jobs if j.is_active), default=None),
         },
     )
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from fieldwork import services
 from fieldwork.models import ImportJob, ImportStatus, Observation, Source, SourceKind
@@ -211,6 +212,7 @@ def test_a_running_job_polls_every_second_and_a_finished_one_stops(client_for, r
     job = services.import_job_create(
         site=site_a, actor=researcher, file=upload("a.txt", txt_transcript(TURNS)), enqueue=False
     )
+    ImportJob.objects.filter(pk=job.pk).update(enqueued_at=timezone.now())  # the broker has it
     client = client_for(researcher)
     url = reverse("fieldwork:import-detail", args=["alpha", job.pk])
     partial = client.get(url, headers={"HX-Request": "true"})
