@@ -985,3 +985,10 @@ def test_real_otter_txt_keeps_annotations_and_drops_the_footer() -> None:
     assert result.turns[-1].speaker == "A1"
     assert result.turns[-1].start_ms == 28 * 60_000 + 26_000
     assert "otter.ai" not in result.turns[-1].text
+
+
+def test_control_characters_never_reach_a_speaker_label_or_turn_text():
+    from fieldwork.importers.base import finish_text
+
+    assert finish_text("Hel\x01en\x0bSmith\x0c") == "Helen\nSmith"
+    assert finish_text("\x7fJohn\x85 O'Neill\t") == "John O'Neill"
