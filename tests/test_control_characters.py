@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from sites.models import Participant
-from themes.models import Coding, Memo, Theme
 from tests.factories import make_source_with_turns
+from themes.models import Coding, Memo, Theme
 
 pytestmark = pytest.mark.django_db
 
