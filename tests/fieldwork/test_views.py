@@ -167,6 +167,26 @@ def test_autosave_stores_a_draft_and_edit_page_offers_it(client_for, researcher,
     assert observation.source.text == "Saved."
 
 
+def test_a_malformed_autosave_is_refused_and_keeps_the_saved_draft(client_for, researcher, site_a):
+    observation = services.observation_create(
+        site=site_a, actor=researcher, title="x", date=None, notes="Saved."
+    )
+    url = reverse("fieldwork:observation-autosave", args=[observation.source.pk])
+    client = client_for(researcher)
+    assert client.post(url, {"notes": "Draft kept"}).status_code == 200
+    for body in (
+        {"text": "wrong field"},
+        {},
+    ):
+        response = client.post(url, body)
+        assert response.status_code == 400
+        assert "nothing was saved" in response.content.decode()
+    json_body = client.post(url, '{"notes": "x"}', content_type="application/json")
+    assert json_body.status_code == 400
+    observation.refresh_from_db()
+    assert observation.draft_notes == "Draft kept"
+
+
 @pytest.mark.parametrize("persona", ["viewer", "facilitator"])
 def test_read_only_roles_get_403_on_fieldwork_posts(persona, request, client_for, site_a):
     user = request.getfixturevalue(persona)
