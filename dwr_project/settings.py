@@ -99,9 +99,14 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dwr_project.middleware.ContentSecurityPolicyMiddleware",
+    # Only with DEBUG on: the project's error pages rather than Django's technical ones.
+    "dwr_project.error_pages.FriendlyErrorPagesMiddleware",
     # Axes last, as its documentation asks.
     "axes.middleware.AxesMiddleware",
 ]
+# With DJANGO_DEBUG=1, show Django's technical 404/500 pages (URL list, traceback) instead of
+# the project's own. Off by default, so `make run` shows what users see.
+TECHNICAL_ERROR_PAGES = env_bool("DJANGO_TECHNICAL_ERROR_PAGES", False)
 
 ROOT_URLCONF = "dwr_project.urls"
 WSGI_APPLICATION = "dwr_project.wsgi.application"
