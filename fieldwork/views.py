@@ -527,7 +527,7 @@ def source_anonymisation(request: HttpRequest, pk: int) -> HttpResponse:
             "site": access.site,
             "access": access,
             "entries": list(source.anonymisation_log.order_by("original")),
-            "jobs": list(source.import_jobs.order_by("-created_at")),
+            "jobs": list(source.import_jobs.select_related("site").order_by("-created_at")),
         },
     )
 

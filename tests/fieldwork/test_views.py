@@ -269,6 +269,31 @@ def test_only_leads_download_originals_and_anonymisation_logs(
     assert client_for(site_lead).get(log).status_code == 200
 
 
+def test_anonymisation_log_runs_a_constant_number_of_queries(
+    client_for, researcher, site_lead, site_a, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    job = imported(site_a, researcher)
+    log = reverse("fieldwork:source-anonymisation", args=[job.source.pk])
+    client = client_for(site_lead)
+    with CaptureQueriesContext(connection) as one_job:
+        assert client.get(log).status_code == 200
+    for n in range(10):
+        ImportJob.objects.create(
+            site=site_a,
+            source=job.source,
+            kind=SourceKind.INTERVIEW,
+            filename=f"retry-{n}.txt",
+            status=ImportStatus.FAILED,
+            error="Test job.",
+        )
+    with django_assert_num_queries(len(one_job.captured_queries)):
+        page = client.get(log)
+    assert page.text.count("retry-") == 10
+
+
 def test_outsider_gets_404_for_another_sites_source_job_original_and_log(
     client_for, outsider, researcher, site_a
 ):
