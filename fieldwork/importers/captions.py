@@ -14,7 +14,13 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from .base import ParsedTurn, TranscriptError, finish_text
-from .labels import Candidate, choose_labels, colon_candidate, label_shape_ok
+from .labels import (
+    Candidate,
+    choose_labels,
+    colon_candidate,
+    label_shape_ok,
+    prefixed_column_labels,
+)
 
 _TS = r"(?:\d+:)?\d{1,2}:\d{1,2}(?:[.,:]\d{1,3})?"
 TIMING_RE = re.compile(rf"^\s*(?P<start>{_TS})\s*-->\s*(?P<end>{_TS})(?P<settings>.*)$")
@@ -244,14 +250,17 @@ def caption_turns(cues: list[Cue]) -> list[ParsedTurn]:
     units = cue_units(cues)
     # `Name: text` inside cue text (Zoom; Otter and podcast tools only on a change of speaker).
     per_unit: list[list[Candidate]] = []
+    # Zoom and Meet put `Name: text` on every cue, names written in any case.
+    column = prefixed_column_labels([u.text for u in units if u.speaker is None])
     for unit in units:
         cand = colon_candidate(unit.text)
         if cand is not None and unit.speaker is not None:
             if cand.label == unit.speaker:
                 unit.text = cand.rest  # `<v Ann>Ann: hi` or a Webex id and the name again
             cand = None
-        per_unit.append([cand] if cand is not None and label_shape_ok(cand.label, "colon") else [])
-    choice = choose_labels(per_unit, families=("colon",), captions=True)
+        keep = cand is not None and (cand.label in column or label_shape_ok(cand.label, "colon"))
+        per_unit.append([cand] if keep else [])
+    choice = choose_labels(per_unit, column, families=("colon",), captions=True)
     for unit, candidates in zip(units, per_unit, strict=True):
         if candidates and candidates[0].label in choice.labels:
             unit.speaker = candidates[0].label
