@@ -259,4 +259,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
 
-DEMO_PASSWORD_DEFAULT = "liw-demo-2004"
+# The demo personas' published password (README); seed_demo refuses to run in production.
+DEMO_PASSWORD_DEFAULT = "liw-demo-2004"  # noqa: S105

@@ -229,7 +229,8 @@ _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 
 
 def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
-    assert isinstance(error, UnicodeDecodeError)
+    if not isinstance(error, UnicodeDecodeError):
+        raise error  # registered for decoding only
     bad = error.object[error.start : error.end]
     return bytes(bad).decode("cp1252", errors="replace"), error.end
 

@@ -129,7 +129,8 @@ def parse_cues(text: str, ext: str) -> tuple[list[Cue], dict[str, str]]:
     cues: list[Cue] = []
     for n, t in enumerate(timings):
         match = TIMING_RE.match(lines[t])
-        assert match is not None
+        if match is None:  # never: `timings` holds the lines TIMING_RE matched
+            continue
         end = timings[n + 1] if n + 1 < len(timings) else len(lines)
         next_ident = ident_before(end) if n + 1 < len(timings) else ""
         if next_ident:
