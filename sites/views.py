@@ -15,6 +15,7 @@ from .forms import ConsentForm, MembershipForm, ParticipantForm
 from .models import AuditEvent, ConsentDecision, ConsentScope, Membership
 
 
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     sites = list(selectors.site_list(user=request.user))
     return render(

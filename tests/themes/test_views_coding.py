@@ -68,13 +68,6 @@ def test_offsets_after_an_astral_character_are_code_points(site_a, client_for, r
     assert re.sub(r"<[^>]+>", "", text_html).replace("&#x27;", "'") == source.text
 
 
-def test_the_coding_js_converts_utf16_to_code_points():
-    from pathlib import Path
-
-    js = Path("static/js/themes/coding.js").read_text(encoding="utf-8")
-    assert "0xd800" in js and "0xdc00" in js  # surrogate pairs are counted as one
-
-
 def test_a_new_theme_can_be_added_while_coding(world, client_for, researcher):
     response = client_for(researcher).post(
         create_url(world["source_a"]), {"start": 0, "end": 6, "new_theme": "Shared office"}
