@@ -189,18 +189,42 @@ def test_a_malformed_autosave_is_refused_and_keeps_the_saved_draft(client_for, r
 
 @pytest.mark.parametrize("persona", ["viewer", "facilitator"])
 def test_read_only_roles_get_403_on_fieldwork_posts(persona, request, client_for, site_a):
+    from sites.models import AuditEvent
+
     user = request.getfixturevalue(persona)
     client = client_for(user)
     source = SourceFactory(site=site_a)
-    for url in [
-        reverse("fieldwork:observation-create", args=["alpha"]),
-        reverse("fieldwork:interview-create", args=["alpha"]),
-        reverse("fieldwork:document-create", args=["alpha"]),
-        reverse("fieldwork:import-list", args=["alpha"]),
-        reverse("fieldwork:source-speakers", args=[source.pk]),
-        reverse("fieldwork:transcript-upload", args=[source.pk]),
+    counts = [Source, ImportJob, Observation, AuditEvent]
+    before = [model.objects.count() for model in counts]
+    # What a researcher could post and have saved: only the role stops it.
+    for url, data in [
+        (
+            reverse("fieldwork:observation-create", args=["alpha"]),
+            {"title": "Allocation", "date": "2005-03-14", "notes": "Notes."},
+        ),
+        (
+            reverse("fieldwork:interview-create", args=["alpha"]),
+            {"title": "Interview", "date": "2005-03-14", "mode": "individual"},
+        ),
+        (
+            reverse("fieldwork:document-create", args=["alpha"]),
+            {"title": "Protocol", "date": "2005-03-14", "text": "Text."},
+        ),
+        (
+            reverse("fieldwork:import-list", args=["alpha"]),
+            {"files": upload("t.txt", txt_transcript(TURNS))},
+        ),
+        (
+            reverse("fieldwork:source-speakers", args=[source.pk]),
+            {"action": "merge", "label": "A", "into": "B"},
+        ),
+        (
+            reverse("fieldwork:transcript-upload", args=[source.pk]),
+            {"file": upload("t.txt", txt_transcript(TURNS))},
+        ),
     ]:
-        assert client.post(url, {}).status_code == 403, url
+        assert client.post(url, data).status_code == 403, url
+    assert [model.objects.count() for model in counts] == before
 
 
 def test_anonymous_is_sent_to_login(client):
