@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from django.urls import path
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -85,3 +87,25 @@ def test_with_debug_on_a_views_404_and_403_are_the_projects_pages(
     )
     assert read_only.status_code == 403 and "<h1>You cannot make this change</h1>" in read_only.text
     assert not site_a.participants.exists()
+
+
+def _broken_view(request):
+    raise RuntimeError("a bug")
+
+
+# The URLconf of the test below: one view with a bug.
+urlpatterns = [path("broken/", _broken_view)]
+
+
+def test_with_debug_on_an_error_is_the_projects_500_page_and_the_traceback_is_logged(
+    settings, client_for, researcher, caplog
+):
+    settings.DEBUG = True
+    settings.ROOT_URLCONF = __name__
+    client = client_for(researcher)
+    client.raise_request_exception = False
+    with caplog.at_level("ERROR", logger="django.request"):
+        response = client.get("/broken/")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.text and "Traceback" not in response.text
+    assert any("a bug" in (r.exc_text or str(r.exc_info)) for r in caplog.records)
