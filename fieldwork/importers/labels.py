@@ -431,6 +431,7 @@ def turns_from_paragraphs(
 
     chunks: list[_Chunk] = []
     current: _Chunk | None = None
+    mark_ms: int | None = None  # a line holding only a time (Meet's `00:05:00`)
     k = 0
     for para_index, para in enumerate(paras):
         started_here: _Chunk | None = None
@@ -438,9 +439,14 @@ def turns_from_paragraphs(
             index, k = k, k + 1
             if index in consumed:
                 continue
+            if labelled and parse_clock(line.strip("[]() ")) is not None:
+                mark_ms = parse_clock(line.strip("[]() "))  # the next turn's start, not words
+                continue
             cand = labelled.get(index)
             if cand is not None:
-                current = _Chunk(cand.label, para_index, cand.start_ms)
+                start_ms = cand.start_ms if cand.start_ms is not None else mark_ms
+                mark_ms = None
+                current = _Chunk(cand.label, para_index, start_ms)
                 if cand.rest:
                     current.lines.append(cand.rest)
                 chunks.append(current)

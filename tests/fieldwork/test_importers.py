@@ -1057,3 +1057,13 @@ def test_a_few_lower_case_clauses_in_a_labelled_interview_stay_text():
         ]
     )
     assert speakers(parse_text(text)) == ["Interviewer", "Helen"] * 2
+
+
+def test_meets_time_marks_start_the_next_turn_instead_of_joining_the_words():
+    result = parse_transcript(
+        (SPEAKER_FIXTURES / "meet_initials_after_name.txt").read_bytes(), "meet.txt"
+    )
+    labelled = [turn for turn in result.turns if turn.speaker]
+    assert labelled[0].start_ms == 0
+    assert labelled[7].text.startswith("That would help.") and labelled[7].start_ms == 300_000
+    assert not any("00:0" in turn.text for turn in result.turns)
