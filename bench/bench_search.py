@@ -25,7 +25,7 @@ QUERIES = ["referral", '"duty desk"', "protocol -meeting", "expertise OR thresho
 
 def main() -> None:
     if not Segment.objects.exists():
-        call_command("seed_demo", quiet=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        call_command("seed_demo", quiet=True, force=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
     from django.contrib.auth import get_user_model
 
     lead = get_user_model().objects.get(username="lead")

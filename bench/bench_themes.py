@@ -82,7 +82,7 @@ def main() -> None:
     from themes.models import Coding, Theme
 
     call_command("migrate", verbosity=0)
-    call_command("seed_demo", verbosity=0, quiet=True)  # phases, personas, codebook
+    call_command("seed_demo", verbosity=0, quiet=True, force=True)  # phases, personas, codebook
     started = time.monotonic()
     print(seed_large(stdout=sys.stdout))
     seed_seconds = time.monotonic() - started

@@ -93,13 +93,20 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # After CSRF and login, so those refusals come first; before any view stores text.
+    "dwr_project.control_characters.RefuseControlCharactersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dwr_project.middleware.ContentSecurityPolicyMiddleware",
+    # Only with DEBUG on: the project's error pages rather than Django's technical ones.
+    "dwr_project.error_pages.FriendlyErrorPagesMiddleware",
     # Axes last, as its documentation asks.
     "axes.middleware.AxesMiddleware",
 ]
+# With DJANGO_DEBUG=1, show Django's technical 404/500 pages (URL list, traceback) instead of
+# the project's own. Off by default, so `make run` shows what users see.
+TECHNICAL_ERROR_PAGES = env_bool("DJANGO_TECHNICAL_ERROR_PAGES", False)
 
 ROOT_URLCONF = "dwr_project.urls"
 WSGI_APPLICATION = "dwr_project.wsgi.application"
@@ -166,6 +173,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# How many reverse proxies of ours stand in front of the app (0: none, the connection address
+# is the client's). Only then is X-Forwarded-For read, for login throttling.
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "dwr_project.client_ip.client_ip"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -302,4 +313,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
 
-DEMO_PASSWORD_DEFAULT = "liw-demo-2004"
+# The demo personas' published password (README); seed_demo refuses to run in production.
+DEMO_PASSWORD_DEFAULT = "liw-demo-2004"  # noqa: S105

@@ -78,6 +78,20 @@ class SourceFilterForm(forms.Form):
         return self.is_valid() and any(self.cleaned_data.values())
 
 
+class DraftForm(forms.Form):
+    """The field-notes autosave: the whole text of the notes as typed, even if empty. A body
+    without the field is refused, never taken for an emptied draft."""
+
+    notes = forms.CharField(required=False, strip=False)
+
+    def clean(self):
+        if "notes" not in self.data:
+            raise forms.ValidationError(
+                "The draft was not sent in a form this page can read; nothing was saved."
+            )
+        return super().clean()
+
+
 class ObservationForm(forms.Form):
     title = forms.CharField(max_length=300, help_text="e.g. 'Monday allocation meeting'.")
     date = forms.DateField(widget=DATE)

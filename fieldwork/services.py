@@ -366,19 +366,6 @@ def source_update_text(*, source: Source, text: str, actor) -> Source:
     return source
 
 
-def source_delete(*, source: Source, actor) -> None:
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            verb="source.delete",
-            obj=source,
-            site=source.site,
-            changes={"kind": source.kind},
-        )
-        ImportJob.objects.filter(source=source).update(source=None)
-        source.delete()
-
-
 # --- speakers -----------------------------------------------------------------------------------
 
 

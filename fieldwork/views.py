@@ -17,6 +17,7 @@ from . import search as fieldwork_search
 from . import selectors, services
 from .forms import (
     DocumentForm,
+    DraftForm,
     ImportForm,
     InterviewForm,
     ObservationForm,
@@ -208,13 +209,17 @@ def source_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def observation_autosave(request: HttpRequest, pk: int) -> JsonResponse:
+def observation_autosave(request: HttpRequest, pk: int) -> HttpResponse:
     source, access = selectors.get_source_for_user(request.user, pk)
     require(access.can_edit, EDIT_DENIED)
     if not hasattr(source, "observation"):
         raise Http404("Not an observation.")
+    form = DraftForm(request.POST)
+    if not form.is_valid():
+        message = " ".join(e for errors in form.errors.values() for e in errors)
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
     observation = services.observation_autosave(
-        observation=source.observation, notes=request.POST.get("notes", "")
+        observation=source.observation, notes=form.cleaned_data["notes"]
     )
     return JsonResponse({"saved_at": observation.draft_saved_at.isoformat()})
 
@@ -529,7 +534,7 @@ def source_anonymisation(request: HttpRequest, pk: int) -> HttpResponse:
             "site": access.site,
             "access": access,
             "entries": list(source.anonymisation_log.order_by("original")),
-            "jobs": list(source.import_jobs.order_by("-created_at")),
+            "jobs": list(source.import_jobs.select_related("site").order_by("-created_at")),
         },
     )
 

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from .models import (
     Agency,
+    AuditEvent,
     ConsentDecision,
     ConsentRecord,
     ConsentScope,
@@ -22,6 +23,10 @@ from .models import (
     Role,
     Site,
 )
+from .services import audit_record
+
+# The audit verb that marks an account seed_demo made (and so may reset).
+DEMO_ACCOUNT_VERB = "demo.account_create"
 
 PROFESSIONS = [
     "Social work",
@@ -285,10 +290,21 @@ def seed(context: dict) -> str:
 
     password = context["password"]
     users = {}
+    left_alone = []
     for username, _ in PERSONAS:
         user, created = User.objects.get_or_create(
             username=username, defaults={"email": f"{username}@example.org"}
         )
+        users[username] = user
+        if created:
+            audit_record(actor=None, verb=DEMO_ACCOUNT_VERB, obj=user)
+        elif not AuditEvent.objects.filter(
+            verb=DEMO_ACCOUNT_VERB, object_type=user._meta.label, object_id=str(user.pk)
+        ).exists():
+            # Someone's real account with a persona's name: never reset its password or
+            # give it a lead's rights.
+            left_alone.append(username)
+            continue
         if created or not user.check_password(password):
             user.set_password(password)
         if username == "lead":
@@ -296,7 +312,6 @@ def seed(context: dict) -> str:
             user.is_superuser = True
         user.first_name = username.title()
         user.save()
-        users[username] = user
     memberships = [
         ("lead", None, Role.LEAD),
         ("researcher", sites[0], Role.RESEARCHER),
@@ -306,7 +321,10 @@ def seed(context: dict) -> str:
         ("outsider", sites[4], Role.RESEARCHER),
     ]
     for username, site, role in memberships:
+        if username in left_alone:
+            continue
         Membership.objects.get_or_create(user=users[username], site=site, defaults={"role": role})
+    context["left_alone"] = left_alone
     context["personas"] = PERSONAS
     context["sites"] = sites
     context["users"] = users

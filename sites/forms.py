@@ -6,6 +6,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from .models import ConsentDecision, ConsentScope, Participant, Role
 
@@ -38,7 +39,7 @@ class ConsentForm(forms.Form):
     decision = forms.ChoiceField(choices=ConsentDecision.choices, widget=forms.RadioSelect)
     effective_date = forms.DateField(
         label="Date of the decision",
-        initial=datetime.date.today,
+        initial=timezone.localdate,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="The date the participant gave or withdrew consent.",
     )
@@ -56,7 +57,7 @@ class ConsentForm(forms.Form):
 
     def clean_effective_date(self) -> datetime.date:
         value = self.cleaned_data["effective_date"]
-        if value > datetime.date.today():
+        if value > timezone.localdate():
             raise forms.ValidationError("A consent decision cannot be dated in the future.")
         if value.year < 1990:
             raise forms.ValidationError("That date is too far in the past to be right.")

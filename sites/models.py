@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 
 class SiteQuerySet(models.QuerySet):
@@ -245,7 +246,7 @@ class ConsentRecord(models.Model):
     )
     scope = models.CharField(max_length=20, choices=ConsentScope.choices)
     decision = models.CharField(max_length=12, choices=ConsentDecision.choices)
-    effective_date = models.DateField(default=datetime.date.today)
+    effective_date = models.DateField(default=timezone.localdate)
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True

@@ -7,6 +7,7 @@ import datetime
 from collections.abc import Callable, Iterable
 
 from django.db import transaction
+from django.utils import timezone
 
 from .access import ApplicationError
 from .models import (
@@ -113,8 +114,11 @@ def consent_record(
     scopes = list(dict.fromkeys(scopes))
     if not scopes:
         raise ApplicationError("Choose at least one thing the consent decision is about.")
-    effective_date = effective_date or datetime.date.today()
-    if effective_date > datetime.date.today():
+    # The site's calendar (Europe/London), not the server's: a decision taken today is
+    # never "in the future" between midnight and 01:00 in summer time.
+    today = timezone.localdate()
+    effective_date = effective_date or today
+    if effective_date > today:
         raise ApplicationError("A consent decision cannot be dated in the future.")
     records = []
     with transaction.atomic():

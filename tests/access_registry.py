@@ -44,6 +44,12 @@ EXEMPT: dict[str, str] = {
     "healthz": "Public liveness probe; reveals no study data.",
 }
 
+# URLs where any signed-in user, a viewer too, changes their own account: the viewer's empty
+# POST is answered with the form, not 403 (and must still write nothing).
+OWN_ACCOUNT: dict[str, str] = {
+    "password_change": "Everyone may change their own password.",
+}
+
 
 def register(label: str, builder: Callable) -> None:
     BUILDERS[label] = builder

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from itertools import groupby
 
 from django.http import HttpResponse
@@ -60,10 +61,22 @@ def excerpt_row(excerpt: Excerpt) -> list:
 
 
 def _safe_cell(value):
-    """Neutralise spreadsheet formulas in text cells (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    """Neutralise spreadsheet formulas in text cells (CSV injection); drop what XML cannot
+    hold."""
+    if isinstance(value, str):
+        value = _xml_text(value)
+        if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            return "'" + value
     return value
+
+
+# Control characters XML 1.0 cannot hold (XLSX and DOCX are XML): input refuses them, but a
+# row stored before that, or by another path, must not make the export fail for everyone.
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(value: str) -> str:
+    return _XML_ILLEGAL.sub("", value)
 
 
 def excerpts_csv(excerpts: list[Excerpt]) -> bytes:
@@ -90,7 +103,7 @@ def excerpts_xlsx(excerpts: list[Excerpt], *, title: str) -> bytes:
     sheet.append(header)
     for excerpt in excerpts:
         sheet.append([_safe_cell(v) for v in excerpt_row(excerpt)])
-    workbook.properties.title = title
+    workbook.properties.title = _xml_text(title)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -100,6 +113,7 @@ def excerpts_docx(excerpts: list[Excerpt], *, title: str) -> bytes:
     from docx import Document
 
     document = Document()
+    title = _xml_text(title)
     document.core_properties.title = title
     document.add_heading(title, level=1)
     document.add_paragraph(
@@ -110,10 +124,11 @@ def excerpts_docx(excerpts: list[Excerpt], *, title: str) -> bytes:
     # every paragraph (scanning all styles for the default), which was most of the export.
     quote_style_id = document.styles["Quote"].style_id
     for site_name, group in groupby(excerpts, key=lambda e: e.coding.site.name):
-        document.add_heading(site_name, level=2)
+        document.add_heading(_xml_text(site_name), level=2)
         for excerpt in group:
             c = excerpt.coding
-            document.add_paragraph(c.quote)._p.get_or_add_pPr().style = quote_style_id
+            paragraph = document.add_paragraph(_xml_text(c.quote))
+            paragraph._p.get_or_add_pPr().style = quote_style_id
             row = excerpt_row(excerpt)
             provenance = " · ".join(
                 str(v)
@@ -131,10 +146,10 @@ def excerpts_docx(excerpts: list[Excerpt], *, title: str) -> bytes:
                 )
                 if v
             )
-            paragraph = document.add_paragraph(provenance)
+            paragraph = document.add_paragraph(_xml_text(provenance))
             paragraph.runs[0].italic = True
             if c.memo:
-                document.add_paragraph(f"Memo: {c.memo}")
+                document.add_paragraph(_xml_text(f"Memo: {c.memo}"))
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

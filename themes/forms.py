@@ -11,11 +11,14 @@ from sites.models import Level, Profession, ResearchPhase, Role, Site
 
 from .models import THEME_FIELDS, Theme
 from .selectors import ExcerptFilters, codebook_tree
+from .services import MEMO_MAX_LENGTH
 
-
-class ThemeChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Theme) -> str:
-        return getattr(obj, "path_label", obj.name)
+MEMO_ERRORS = {
+    "required": "Write something in the memo before saving it.",
+    "max_length": (
+        f"A memo can be at most {MEMO_MAX_LENGTH:,} characters; this one has %(show_value)d."
+    ),
+}
 
 
 def _theme_choices(field: forms.ModelChoiceField, user, *, codable_only: bool = False) -> None:
@@ -83,7 +86,12 @@ class CodingForm(forms.Form):
     end = forms.IntegerField(min_value=1)
     theme = forms.ModelChoiceField(queryset=Theme.objects.codable(), required=False)
     new_theme = forms.CharField(max_length=200, required=False, label="New theme name")
-    memo = forms.CharField(required=False, widget=forms.Textarea)
+    memo = forms.CharField(
+        required=False,
+        widget=forms.Textarea,
+        max_length=MEMO_MAX_LENGTH,
+        error_messages=MEMO_ERRORS,
+    )
 
     def clean(self):
         data = super().clean()
@@ -112,7 +120,12 @@ class PanelCodingsForm(forms.Form):
 
 
 class MemoForm(forms.Form):
-    text = forms.CharField(label="Memo", widget=forms.Textarea(attrs={"rows": 3}), max_length=20000)
+    text = forms.CharField(
+        label="Memo",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=MEMO_MAX_LENGTH,
+        error_messages=MEMO_ERRORS,
+    )
 
     def __init__(self, *args, submit_label: str = "Add memo", **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -121,7 +134,12 @@ class MemoForm(forms.Form):
 
 
 class CodingMemoForm(forms.Form):
-    memo = forms.CharField(required=False, widget=forms.Textarea, max_length=20000)
+    memo = forms.CharField(
+        required=False,
+        widget=forms.Textarea,
+        max_length=MEMO_MAX_LENGTH,
+        error_messages=MEMO_ERRORS,
+    )
     version = forms.CharField(required=False)
 
 

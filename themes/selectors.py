@@ -678,7 +678,7 @@ def cooccurrence(
                   AND (b.start > a.start OR b.id > a.id)
                   AND b.theme_id <> a.theme_id
                 OFFSET 0
-            ) b"""
+            ) b"""  # noqa: S608 - only the model's table name; values go in as params
         materialized = "MATERIALIZED"
     else:
         pairs = f"""
@@ -693,7 +693,7 @@ def cooccurrence(
         FROM f a {pairs}
         JOIN f fb ON fb.id = b.id
         GROUP BY a.theme_id, b.theme_id
-    """
+    """  # noqa: S608 - the ORM's own SQL for `base`, whose values go in as `params`
     result: dict[tuple[int, int], int] = defaultdict(int)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -22,6 +22,8 @@ from sites.services import apply_changes, audit_record, field_snapshot
 from .models import THEME_FIELDS, AgreementExercise, Coding, Memo, Theme
 
 # A palette with enough contrast against white text labels, cycled for emergent themes.
+# The longest memo (a coding's, a theme's or a source's): pages of thought, not a pasted file.
+MEMO_MAX_LENGTH = 20_000
 PALETTE = ["#1d3557", "#0b6e4f", "#8a3b12", "#6a1b9a", "#1565c0", "#ad1457", "#37474f"]
 
 
@@ -68,6 +70,29 @@ def theme_create(
             changes=field_snapshot(theme, THEME_FIELDS),
         )
     return theme
+
+
+def theme_get_or_create(*, actor, name: str) -> Theme:
+    """The codebook's theme called `name` (in any case), added if there is none: the
+    emergent theme typed while coding. Race-safe: when coders add the same new name at once,
+    the database's unique name refuses all inserts but one, and the others get that theme."""
+    name = " ".join(name.split())
+    for _attempt in range(2):
+        existing = Theme.objects.filter(name__iexact=name).first()
+        if existing is not None:
+            return existing
+        try:
+            # A savepoint, so a refused insert leaves the caller's transaction usable.
+            with transaction.atomic():
+                return theme_create(actor=actor, name=name)
+        except IntegrityError:
+            continue  # another coder's insert won: read theirs
+        except ValidationError:
+            # Committed between our look-up and `full_clean`'s checks (the name rule or the
+            # unique constraint): read theirs. Anything else is the user's to fix.
+            if not Theme.objects.filter(name__iexact=name).exists():
+                raise
+    return Theme.objects.get(name__iexact=name)
 
 
 def theme_update(*, theme: Theme, actor, **fields) -> Theme:
@@ -242,6 +267,7 @@ def coding_create(
 ) -> Coding:
     """Apply `theme` to `[start, end)` (code points) of `source.text`. Each coding is its own
     row, so concurrent coders never overwrite each other's work."""
+    _check_memo_length(memo)
     if start is None or end is None or not (0 <= start < end <= len(source.text)):
         raise ValidationError(
             f"The selection [{start}, {end}) is not within the source text "
@@ -275,6 +301,13 @@ def coding_create(
     return coding
 
 
+def _check_memo_length(memo: str) -> None:
+    if len(memo) > MEMO_MAX_LENGTH:
+        raise ValidationError(
+            {"memo": f"A memo can be at most {MEMO_MAX_LENGTH:,} characters ({len(memo):,} sent)."}
+        )
+
+
 def coding_delete(*, coding: Coding, actor) -> None:
     with transaction.atomic():
         audit_record(
@@ -296,6 +329,7 @@ def coding_delete(*, coding: Coding, actor) -> None:
 def coding_set_memo(*, coding: Coding, actor, memo: str, version: str | None = None) -> Coding:
     """Set a coding's memo. `version` (the `updated_at` the editor saw) guards against
     silently overwriting a colleague's memo saved in the meantime."""
+    _check_memo_length(memo)
     with transaction.atomic():
         current = Coding.objects.select_for_update().get(pk=coding.pk)
         if version and current.updated_at.isoformat() != version:
@@ -395,6 +429,7 @@ def on_source_speaker_change(source: Source) -> None:
 def memo_create(
     *, author, text: str, theme: Theme | None = None, source: Source | None = None
 ) -> Memo:
+    _check_memo_length(text)
     memo = Memo(
         author=author,
         text=text.strip(),

@@ -7,7 +7,6 @@ app_name = "themes"
 urlpatterns = [
     path("codebook/", views.codebook, name="codebook"),
     path("codebook/new/", views.theme_create, name="theme-create"),
-    path("codebook/colours.css", views.theme_css, name="theme-css"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/co-occurrence/", views.dashboard_cooccurrence, name="dashboard-cooccurrence"),
     path("<int:pk>/", views.theme_detail, name="theme-detail"),

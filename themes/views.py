@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from contextlib import nullcontext
 
 from django.contrib import messages
@@ -11,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fieldwork.models import Segment
@@ -153,6 +153,7 @@ def theme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@never_cache
 @require_GET
 def theme_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     theme = get_object_or_404(Theme, pk=pk)
@@ -257,18 +258,8 @@ def theme_memo_create(request: HttpRequest, pk: int) -> HttpResponse:
         services.memo_create(author=request.user, text=form.cleaned_data["text"], theme=theme)
         messages.success(request, "Memo added.")
     else:
-        messages.error(request, "Write something in the memo before saving it.")
+        messages.error(request, _form_error_text(form))
     return redirect(theme.get_absolute_url() + "#memos")
-
-
-@require_GET
-def theme_css(request: HttpRequest) -> HttpResponse:
-    """Not used by pages (colours are inline); kept small for print stylesheets."""
-    rules = "\n".join(
-        f".theme-{pk} {{ --theme-colour: {colour}; }}"
-        for pk, colour in Theme.objects.values_list("pk", "colour")
-    )
-    return HttpResponse(rules, content_type="text/css")
 
 
 # --- coding workspace -------------------------------------------------------------------
@@ -314,6 +305,7 @@ def _workspace_context(request: HttpRequest, source, access) -> dict:
     }
 
 
+@never_cache
 @require_GET
 def source_codings_json(request: HttpRequest, pk: int) -> JsonResponse | HttpResponse:
     """What the coding panel shows for the codings `?ids=1,2,3` of a source: coder, date,
@@ -384,6 +376,7 @@ def source_turns_fragment(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponse(_fragment(request, source, access))
 
 
+@never_cache
 @require_POST
 def coding_create(request: HttpRequest, pk: int) -> HttpResponse:
     source, access = get_source_for_coding(request.user, pk)
@@ -398,10 +391,7 @@ def coding_create(request: HttpRequest, pk: int) -> HttpResponse:
         # existing theme needs only the service's own transaction.
         with transaction.atomic() if theme is None else nullcontext():
             if theme is None:
-                name = " ".join(data["new_theme"].split())
-                theme = Theme.objects.filter(name__iexact=name).first()
-                if theme is None:
-                    theme = services.theme_create(actor=request.user, name=name)
+                theme = services.theme_get_or_create(actor=request.user, name=data["new_theme"])
             coding = services.coding_create(
                 source=source,
                 theme=theme,
@@ -448,13 +438,14 @@ def coding_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("themes:source-code", pk=source.pk)
 
 
+@never_cache
 @require_POST
 def coding_memo(request: HttpRequest, pk: int) -> HttpResponse:
     coding, access = get_coding_for_user(request.user, pk)
     require(access.can_edit, "Your role does not allow changing codings at this site.")
     form = CodingMemoForm(request.POST)
     if not form.is_valid():
-        return _plain_error("The memo is too long.")
+        return _plain_error(_form_error_text(form))
     try:
         coding = services.coding_set_memo(
             coding=coding,
@@ -487,7 +478,7 @@ def source_memo_create(request: HttpRequest, pk: int) -> HttpResponse:
         services.memo_create(author=request.user, text=form.cleaned_data["text"], source=source)
         messages.success(request, "Memo added.")
     else:
-        messages.error(request, "Write something in the memo before saving it.")
+        messages.error(request, _form_error_text(form))
     return redirect(reverse("themes:source-code", kwargs={"pk": source.pk}) + "#source-memos")
 
 
@@ -690,10 +681,6 @@ def agreement_close(request: HttpRequest, pk: int) -> HttpResponse:
     services.exercise_close(exercise=exercise, actor=request.user)
     messages.success(request, "Exercise closed: coders now see each other's codings.")
     return redirect(exercise.get_absolute_url())
-
-
-def _json(data) -> str:
-    return json.dumps(data)
 
 
 # --- right to erasure -------------------------------------------------------------------

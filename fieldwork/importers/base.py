@@ -229,7 +229,8 @@ _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 
 
 def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
-    assert isinstance(error, UnicodeDecodeError)
+    if not isinstance(error, UnicodeDecodeError):
+        raise error  # registered for decoding only
     bad = error.object[error.start : error.end]
     return bytes(bad).decode("cp1252", errors="replace"), error.end
 
@@ -264,9 +265,17 @@ def _decode_legacy(data: bytes, ext: str) -> str:
 # --- Output helpers --------------------------------------------------------------------------
 
 
+# What `finish_text` removes: C0 controls but tab and LF (the vertical tab and form feed of a
+# Word line or page break become LF first), DEL and the C1 controls. Never stored, so never in
+# a speaker label or an export.
+_STRIP_CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
 def finish_text(text: str) -> str:
-    """NFC, LF, no trailing spaces on lines, stripped."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    """NFC, LF, no control characters, no trailing spaces on lines, stripped."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0b", "\n")
+    text = _STRIP_CONTROL_RE.sub("", text.replace("\x0c", "\n"))
+    text = unicodedata.normalize("NFC", text)
     return "\n".join(line.rstrip() for line in text.split("\n")).strip()
 
 

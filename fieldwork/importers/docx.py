@@ -1,10 +1,14 @@
 """Word .docx transcripts.
 
 The main part is read straight from the zip with lxml (see zipsafe for the guards) instead of
-python-docx: it is several times faster on long interviews, it keeps tables in reading order
-(transcription services often export a Time | Speaker | Text table), and it sees through the
-wrappers python-docx skips (content controls, tracked insertions). Deleted text of tracked
-changes, field codes, footnotes and text boxes are left out: they are not the spoken words.
+python-docx (which the app still uses to write DOCX). Measured (1 Dec 2026, python-docx
+1.2.0, median of 7): listing the paragraphs of bench_import's 20,000-word, 300-turn interview
+takes python-docx 62.8 ms and this module 2.0 ms, a third of the import's 200 ms budget
+against 1 %. And python-docx's `paragraphs` leaves tables out, while this keeps them in
+reading order (transcription services often export a Time | Speaker | Text table), and it
+sees through the wrappers python-docx skips (content controls, tracked insertions). Deleted
+text of tracked changes, field codes, footnotes and text boxes are left out: they are not
+the spoken words.
 """
 
 from __future__ import annotations

@@ -116,8 +116,10 @@ def is_known_label(label: str) -> bool:
 
 
 @functools.lru_cache(maxsize=4096)  # labels repeat hundreds of times in one file
-def label_shape_ok(label: str, family: str) -> bool:
-    """Does `label` look like a speaker label (not a clause of prose)?"""
+def label_shape_ok(label: str, family: str, *, any_case: bool = False) -> bool:
+    """Does `label` look like a speaker label (not a clause of prose)? `any_case` accepts
+    names as video-call tools write display names (`priya natarajan`, `sam K`); only for a
+    column of name prefixes (see `prefixed_column_labels`)."""
     if family == "bracket":
         inner = label[1:-1]
         return (
@@ -134,7 +136,7 @@ def label_shape_ok(label: str, family: str) -> bool:
         return False
     known = is_known_label(label)
     first = label[0]
-    if not (first.isalpha() and not first.islower()) and not known:
+    if not (first.isalpha() and (any_case or not first.islower())) and not known:
         return False
     for index, word in enumerate(words):
         if "." in word and not (
@@ -145,9 +147,40 @@ def label_shape_ok(label: str, family: str) -> bool:
             if index != len(words) - 1 or index == 0 or len(word) > 3:
                 return False  # only a trailing number: "Speaker 1", "Participant 12"
             continue
-        if word[0].islower() and word not in _PARTICLES and not known:
+        if word[0].islower() and word not in _PARTICLES and not known and not any_case:
             return False  # "Note that", "John said"
     return any(ch.isalpha() for ch in label)
+
+
+# A name prefix on (nearly) every line or cue: the share of lines that must carry one of the
+# recurring labels. Video-call tools (Zoom, Meet) write `Name: text` on every cue, with the
+# display name as the account holder typed it (`priya natarajan`, `JOHN O'NEILL`, `sam K`, an
+# organisation's account); in prose a clause before a colon is neither that regular nor that
+# repetitive, so lower-case names are trusted only in such a column.
+COLUMN_SHARE = 0.8
+COLUMN_MIN_LINES = 4
+
+
+def prefixed_column_labels(lines: list[str]) -> set[str]:
+    """The labels of a column of `Name: text` prefixes in any case, or an empty set when
+    fewer than COLUMN_SHARE of the lines start with a label said at least twice. Lines
+    before the first label (a title, a list of attendees) and lines holding only a time
+    (Meet's `00:05:00` marks) are not counted."""
+    counts: Counter[str] = Counter()
+    counted = 0
+    for line in lines:
+        if parse_clock(line.strip("[]() ")) is not None:
+            continue
+        cand = colon_candidate(line)
+        if cand is not None and label_shape_ok(cand.label, "colon", any_case=True):
+            counts[cand.label] += 1
+        if counts:
+            counted += 1
+    recurring = sum(n for n in counts.values() if n >= 2)
+    if counted < COLUMN_MIN_LINES or recurring < COLUMN_SHARE * counted:
+        return set()
+    # An established column: a speaker who spoke once is still a speaker.
+    return {label for label, n in counts.items() if n >= 2 or len(label.split()) <= 3}
 
 
 @dataclass
@@ -349,7 +382,17 @@ def turns_from_paragraphs(
             legend_lines.add(k)
 
     per_line = [[] if k in legend_lines else find_candidates(ln) for k, (_, ln) in enumerate(flat)]
+    column = prefixed_column_labels([ln for k, (_, ln) in enumerate(flat) if k not in legend_lines])
+    if column:
+        # Names in any case: add the colon readings the strict shape rule turned down.
+        for k, (_, line) in enumerate(flat):
+            cand = colon_candidate(line) if k not in legend_lines else None
+            if cand is not None and cand.label in column:
+                per_line[k] = [c for c in per_line[k] if c.family != "colon"] + [cand]
     choice = choose_labels(per_line, legend)
+    if column:
+        strict = choice.labels if choice.family == "colon" else set()
+        choice = LabelChoice("colon", strict | column)
     labelled: dict[int, Candidate] = {}
     if choice.family is not None:
         for k, candidates in enumerate(per_line):
@@ -388,6 +431,7 @@ def turns_from_paragraphs(
 
     chunks: list[_Chunk] = []
     current: _Chunk | None = None
+    mark_ms: int | None = None  # a line holding only a time (Meet's `00:05:00`)
     k = 0
     for para_index, para in enumerate(paras):
         started_here: _Chunk | None = None
@@ -395,9 +439,14 @@ def turns_from_paragraphs(
             index, k = k, k + 1
             if index in consumed:
                 continue
+            if labelled and parse_clock(line.strip("[]() ")) is not None:
+                mark_ms = parse_clock(line.strip("[]() "))  # the next turn's start, not words
+                continue
             cand = labelled.get(index)
             if cand is not None:
-                current = _Chunk(cand.label, para_index, cand.start_ms)
+                start_ms = cand.start_ms if cand.start_ms is not None else mark_ms
+                mark_ms = None
+                current = _Chunk(cand.label, para_index, start_ms)
                 if cand.rest:
                     current.lines.append(cand.rest)
                 chunks.append(current)

@@ -81,7 +81,7 @@ def page(browser, live_server):
 
 @pytest.fixture
 def demo(transactional_db):
-    call_command("seed_demo", "--quiet")
+    call_command("seed_demo", "--quiet", "--force")
     return settings.DEMO_PASSWORD_DEFAULT
 
 

@@ -67,6 +67,12 @@ def test_researcher_codes_text_after_an_emoji_and_it_stays_on_the_same_words(pag
     page.goto(f"/themes/sources/{source.pk}/code/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Emoji interview")
     check_accessibility(page, "coding")
+    # The page's own conversion from the browser's UTF-16 to code points, as Python counts.
+    samples = ["plain", "🙂", "𝒞o-location", "e\u0301", "👩\u200d👧", "£5 — café"]
+    counted = page.evaluate(
+        "(samples) => samples.map((s) => window.codingWorkspace.codePointLength(s))", samples
+    )
+    assert counted == [len(sample) for sample in samples]
 
     drag_select(page, PHRASE)
     dialog = page.locator("#theme-picker")

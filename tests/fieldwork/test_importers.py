@@ -985,3 +985,85 @@ def test_real_otter_txt_keeps_annotations_and_drops_the_footer() -> None:
     assert result.turns[-1].speaker == "A1"
     assert result.turns[-1].start_ms == 28 * 60_000 + 26_000
     assert "otter.ai" not in result.turns[-1].text
+
+
+def test_control_characters_never_reach_a_speaker_label_or_turn_text():
+    from fieldwork.importers.base import finish_text
+
+    assert finish_text("Hel\x01en\x0bSmith\x0c") == "Helen\nSmith"
+    assert finish_text("\x7fJohn\x85 O'Neill\t") == "John O'Neill"
+
+
+# --- Display names as video-call tools write them (tests/fieldwork/fixtures/speakers/) --------
+
+SPEAKER_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "speakers"
+
+
+def fixture_speakers(name: str) -> list[str]:
+    result = parse_transcript((SPEAKER_FIXTURES / name).read_bytes(), name)
+    return [turn.speaker for turn in result.turns if turn.speaker]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("zoom_lowercase_names.vtt", ["priya natarajan", "dee okafor"] * 4),
+        ("zoom_capitals_names.vtt", ["JOHN O'NEILL", "MARIA SANTOS"] * 4),
+        (
+            "meet_initials_after_name.txt",
+            ["Ana P C", "sam K", "Ana P C", "sam K", "Ana P C", "Maria Santos", "sam K"]
+            + ["Ana P C", "sam K", "Ana P C"],
+        ),
+        ("zoom_organisation_account.vtt", ["Riverside Youth Trust", "Dee Okafor"] * 3),
+    ],
+)
+def test_display_names_in_any_case_on_every_cue_are_speakers(name, expected):
+    assert fixture_speakers(name) == expected
+
+
+def test_a_lower_case_name_joins_the_following_text_without_its_label():
+    result = parse_transcript(
+        (SPEAKER_FIXTURES / "zoom_lowercase_names.vtt").read_bytes(), "zoom.vtt"
+    )
+    first = result.turns[0]
+    assert first.text.startswith("Okay, I think it's recording now.")
+    assert "priya natarajan:" not in " ".join(turn.text for turn in result.turns)
+
+
+def test_field_notes_with_lower_case_clauses_before_colons_have_no_speakers():
+    assert fixture_speakers("field_notes_with_colons.txt") == []
+
+
+def test_a_glossary_of_lower_case_terms_is_not_a_column_of_speakers():
+    text = "\n".join(
+        [
+            "referral: a request for help sent to the front door",
+            "allocation: when a referral is given to one worker",
+            "threshold: the level of need at which the team acts",
+            "strategy meeting: a meeting of agencies after a concern",
+            "core group: the people who carry out a child's plan",
+        ]
+    )
+    assert set(speakers(parse_text(text))) == {""}
+
+
+def test_a_few_lower_case_clauses_in_a_labelled_interview_stay_text():
+    text = "\n\n".join(
+        [
+            "Interviewer: How do referrals reach you?",
+            "Helen: the honest answer: by email, mostly.",
+            "Interviewer: And then?",
+            "Helen: then the duty worker reads them. the problem: nobody owns them.",
+        ]
+    )
+    assert speakers(parse_text(text)) == ["Interviewer", "Helen"] * 2
+
+
+def test_meets_time_marks_start_the_next_turn_instead_of_joining_the_words():
+    result = parse_transcript(
+        (SPEAKER_FIXTURES / "meet_initials_after_name.txt").read_bytes(), "meet.txt"
+    )
+    labelled = [turn for turn in result.turns if turn.speaker]
+    assert labelled[0].start_ms == 0
+    assert labelled[7].text.startswith("That would help.") and labelled[7].start_ms == 300_000
+    assert not any("00:0" in turn.text for turn in result.turns)

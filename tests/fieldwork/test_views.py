@@ -168,20 +168,64 @@ def test_autosave_stores_a_draft_and_edit_page_offers_it(client_for, researcher,
     assert observation.source.text == "Saved."
 
 
+def test_a_malformed_autosave_is_refused_and_keeps_the_saved_draft(client_for, researcher, site_a):
+    observation = services.observation_create(
+        site=site_a, actor=researcher, title="x", date=None, notes="Saved."
+    )
+    url = reverse("fieldwork:observation-autosave", args=[observation.source.pk])
+    client = client_for(researcher)
+    assert client.post(url, {"notes": "Draft kept"}).status_code == 200
+    for body in (
+        {"text": "wrong field"},
+        {},
+    ):
+        response = client.post(url, body)
+        assert response.status_code == 400
+        assert "nothing was saved" in response.content.decode()
+    json_body = client.post(url, '{"notes": "x"}', content_type="application/json")
+    assert json_body.status_code == 400
+    observation.refresh_from_db()
+    assert observation.draft_notes == "Draft kept"
+
+
 @pytest.mark.parametrize("persona", ["viewer", "facilitator"])
 def test_read_only_roles_get_403_on_fieldwork_posts(persona, request, client_for, site_a):
+    from sites.models import AuditEvent
+
     user = request.getfixturevalue(persona)
     client = client_for(user)
     source = SourceFactory(site=site_a)
-    for url in [
-        reverse("fieldwork:observation-create", args=["alpha"]),
-        reverse("fieldwork:interview-create", args=["alpha"]),
-        reverse("fieldwork:document-create", args=["alpha"]),
-        reverse("fieldwork:import-list", args=["alpha"]),
-        reverse("fieldwork:source-speakers", args=[source.pk]),
-        reverse("fieldwork:transcript-upload", args=[source.pk]),
+    counts = [Source, ImportJob, Observation, AuditEvent]
+    before = [model.objects.count() for model in counts]
+    # What a researcher could post and have saved: only the role stops it.
+    for url, data in [
+        (
+            reverse("fieldwork:observation-create", args=["alpha"]),
+            {"title": "Allocation", "date": "2005-03-14", "notes": "Notes."},
+        ),
+        (
+            reverse("fieldwork:interview-create", args=["alpha"]),
+            {"title": "Interview", "date": "2005-03-14", "mode": "individual"},
+        ),
+        (
+            reverse("fieldwork:document-create", args=["alpha"]),
+            {"title": "Protocol", "date": "2005-03-14", "text": "Text."},
+        ),
+        (
+            reverse("fieldwork:import-list", args=["alpha"]),
+            {"files": upload("t.txt", txt_transcript(TURNS))},
+        ),
+        (
+            reverse("fieldwork:source-speakers", args=[source.pk]),
+            {"action": "merge", "label": "A", "into": "B"},
+        ),
+        (
+            reverse("fieldwork:transcript-upload", args=[source.pk]),
+            {"file": upload("t.txt", txt_transcript(TURNS))},
+        ),
     ]:
-        assert client.post(url, {}).status_code == 403, url
+        assert client.post(url, data).status_code == 403, url
+    assert [model.objects.count() for model in counts] == before
 
 
 def test_anonymous_is_sent_to_login(client):
@@ -249,6 +293,31 @@ def test_only_leads_download_originals_and_anonymisation_logs(
     assert b"".join(response.streaming_content) == txt_transcript(TURNS)
     assert "attachment" in response["Content-Disposition"]
     assert client_for(site_lead).get(log).status_code == 200
+
+
+def test_anonymisation_log_runs_a_constant_number_of_queries(
+    client_for, researcher, site_lead, site_a, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    job = imported(site_a, researcher)
+    log = reverse("fieldwork:source-anonymisation", args=[job.source.pk])
+    client = client_for(site_lead)
+    with CaptureQueriesContext(connection) as one_job:
+        assert client.get(log).status_code == 200
+    for n in range(10):
+        ImportJob.objects.create(
+            site=site_a,
+            source=job.source,
+            kind=SourceKind.INTERVIEW,
+            filename=f"retry-{n}.txt",
+            status=ImportStatus.FAILED,
+            error="Test job.",
+        )
+    with django_assert_num_queries(len(one_job.captured_queries)):
+        page = client.get(log)
+    assert page.text.count("retry-") == 10
 
 
 def test_outsider_gets_404_for_another_sites_source_job_original_and_log(

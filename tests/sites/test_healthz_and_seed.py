@@ -30,7 +30,7 @@ def _counts() -> dict:
 
 
 def test_seed_demo_builds_the_study_and_is_idempotent(capsys):
-    call_command("seed_demo")
+    call_command("seed_demo", "--force")
     first = _counts()
     out = capsys.readouterr().out
     for persona in ("lead", "researcher", "facilitator", "viewer", "outsider"):
@@ -42,14 +42,14 @@ def test_seed_demo_builds_the_study_and_is_idempotent(capsys):
         keys = {p.consent.key for p in participants}
         assert {"full", "partial", "withdrawn", "none"} <= keys
         assert {p.level for p in participants} == {"operational", "strategic"}
-    call_command("seed_demo", "--quiet")
+    call_command("seed_demo", "--quiet", "--force")
     assert _counts() == first
 
 
 def test_demo_personas_see_the_right_sites(client):
     from django.conf import settings
 
-    call_command("seed_demo", "--quiet")
+    call_command("seed_demo", "--quiet", "--force")
     expected = {
         "lead": 5,
         "researcher": 2,
@@ -66,3 +66,38 @@ def test_demo_personas_see_the_right_sites(client):
         user = get_user_model().objects.get(username=username)
         assert Site.objects.visible_to(user).count() == count
         client.logout()
+
+
+def test_seed_demo_refuses_to_run_with_debug_off_unless_forced(settings):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DJANGO_DEBUG=1.*--force"):
+        call_command("seed_demo", "--quiet")
+    assert _counts()["sites"] == 0 and _counts()["users"] == 0
+    settings.DEBUG = True
+    call_command("seed_demo", "--quiet")
+    assert _counts()["sites"] == 5
+
+
+def test_seed_demo_never_touches_an_account_it_did_not_create(capsys):
+    from django.conf import settings
+
+    from tests.factories import PASSWORD, UserFactory
+
+    own = UserFactory(username="lead", first_name="Real", is_staff=False)
+    call_command("seed_demo", "--force")
+    own.refresh_from_db()
+    assert own.check_password(PASSWORD)
+    assert not own.check_password(settings.DEMO_PASSWORD_DEFAULT)
+    assert (own.first_name, own.is_staff, own.is_superuser) == ("Real", False, False)
+    assert not Membership.objects.filter(user=own).exists()
+    out = capsys.readouterr().out
+    assert "lead         already existed and was not made by seed_demo" in out
+    # The accounts it made itself follow DEMO_PASSWORD when it changes.
+    researcher = get_user_model().objects.get(username="researcher")
+    researcher.set_password("something-else-2026")
+    researcher.save()
+    call_command("seed_demo", "--force", "--quiet")
+    researcher.refresh_from_db()
+    assert researcher.check_password(settings.DEMO_PASSWORD_DEFAULT)

@@ -73,3 +73,50 @@ def test_only_lead_cannot_remove_themselves(site_a, site_lead):
     with pytest.raises(ApplicationError, match="only lead"):
         services.membership_remove(membership=membership, actor=site_lead)
     assert Membership.objects.filter(pk=membership.pk).exists()
+
+
+@pytest.fixture
+def server_clock_in():
+    """Run the server's own clock (the process time zone, what `datetime.date.today()` reads)
+    in another zone than the site's, as on a host or container left on UTC."""
+    import os
+    import time
+
+    original = os.environ.get("TZ")
+
+    def set_zone(zone: str) -> None:
+        os.environ["TZ"] = zone
+        time.tzset()
+
+    yield set_zone
+    if original is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = original
+    time.tzset()
+
+
+@pytest.mark.parametrize("server_zone", ["Etc/GMT+12", "Etc/GMT-14"])
+def test_consent_today_and_tomorrow_follow_the_sites_calendar_not_the_servers(
+    participant_a, researcher, server_clock_in, server_zone
+):
+    from django.utils import timezone
+
+    server_clock_in(server_zone)  # 12 hours behind, or 14 ahead of, UTC
+    today = timezone.localdate()  # Europe/London, the site's
+    services.consent_record(
+        participant=participant_a,
+        actor=researcher,
+        scopes=[ConsentScope.PARTICIPATION],
+        decision=ConsentDecision.GIVEN,
+        effective_date=today,
+    )
+    with pytest.raises(ApplicationError):
+        services.consent_record(
+            participant=participant_a,
+            actor=researcher,
+            scopes=[ConsentScope.PARTICIPATION],
+            decision=ConsentDecision.GIVEN,
+            effective_date=today + datetime.timedelta(days=1),
+        )
+    assert participant_a.consent_records.get().effective_date == today

@@ -209,3 +209,58 @@ def test_pages_are_in_british_english_with_a_skip_link(client_for, researcher):
     body = client_for(researcher).get(reverse("home")).content.decode()
     assert '<html lang="en-GB">' in body
     assert 'href="#main"' in body and body.count("<h1") == 1
+
+
+def _fail_five_times(client, forwarded_for: str) -> None:
+    for _ in range(5):
+        client.post(
+            reverse("login"),
+            {"username": "researcher", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR=forwarded_for,
+        )
+
+
+def test_behind_a_trusted_proxy_one_clients_failures_do_not_lock_out_another(
+    client, researcher, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    _fail_five_times(client, "198.51.100.7")
+    locked = client.post(
+        reverse("login"),
+        {"username": "researcher", "password": "correct-horse-battery"},
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+    )
+    assert locked.status_code == 429
+    other = client.post(
+        reverse("login"),
+        {"username": "researcher", "password": "correct-horse-battery"},
+        HTTP_X_FORWARDED_FOR="203.0.113.9",
+    )
+    assert other.status_code == 302
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_header_does_not_escape_the_lock(
+    client, researcher, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 0
+    _fail_five_times(client, "198.51.100.7")
+    response = client.post(
+        reverse("login"),
+        {"username": "researcher", "password": "correct-horse-battery"},
+        HTTP_X_FORWARDED_FOR="203.0.113.9",
+    )
+    assert response.status_code == 429
+
+
+def test_a_client_cannot_pick_its_address_by_prepending_to_the_forwarded_header(
+    client, researcher, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    _fail_five_times(client, "198.51.100.7")
+    # The proxy appends the real address; what the client wrote stands to its left.
+    response = client.post(
+        reverse("login"),
+        {"username": "researcher", "password": "correct-horse-battery"},
+        HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7",
+    )
+    assert response.status_code == 429

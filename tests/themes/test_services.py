@@ -240,3 +240,48 @@ def test_merging_a_speaker_label_moves_the_codings_participant_with_it(world, re
     )
     coding.refresh_from_db()
     assert coding.participant == world["helen"]
+
+
+def test_theme_get_or_create_returns_the_existing_theme_in_any_case_and_spacing(researcher):
+    existing = ThemeFactory(name="Shared office")
+    assert services.theme_get_or_create(actor=researcher, name=" shared   OFFICE ") == existing
+    created = services.theme_get_or_create(actor=researcher, name="Hot-desking")
+    assert created.pk != existing.pk and created.name == "Hot-desking"
+    assert Theme.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_coders_adding_the_same_new_theme_at_once_all_get_the_one_theme(site_a):
+    """Twenty coders type the same new theme at the same moment (the 500s of issue #9)."""
+    import threading
+
+    from django.db import connection
+
+    from tests.factories import MembershipFactory
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises every write)")
+    coders = [MembershipFactory(site=site_a, role="researcher").user for _ in range(20)]
+    barrier = threading.Barrier(len(coders))
+    results: list = []
+    errors: list = []
+
+    def add(coder) -> None:
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait()
+            results.append(services.theme_get_or_create(actor=coder, name="Hot-desking").pk)
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=add, args=(c,)) for c in coders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(results) == 20 and len(set(results)) == 1
+    assert Theme.objects.filter(name__iexact="hot-desking").count() == 1

@@ -68,13 +68,6 @@ def test_offsets_after_an_astral_character_are_code_points(site_a, client_for, r
     assert re.sub(r"<[^>]+>", "", text_html).replace("&#x27;", "'") == source.text
 
 
-def test_the_coding_js_converts_utf16_to_code_points():
-    from pathlib import Path
-
-    js = Path("static/js/themes/coding.js").read_text(encoding="utf-8")
-    assert "0xd800" in js and "0xdc00" in js  # surrogate pairs are counted as one
-
-
 def test_a_new_theme_can_be_added_while_coding(world, client_for, researcher):
     response = client_for(researcher).post(
         create_url(world["source_a"]), {"start": 0, "end": 6, "new_theme": "Shared office"}
@@ -324,3 +317,53 @@ def test_panel_query_count_does_not_grow_with_codings(world, client_for, researc
         response = client.get(url, {"ids": ",".join(str(c.pk) for c in many)})
     assert len(response.json()["codings"]) == 42
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_a_new_theme_name_that_exists_in_another_case_codes_with_that_theme(
+    world, client_for, researcher
+):
+    response = client_for(researcher).post(
+        create_url(world["source_a"]), {"start": 0, "end": 6, "new_theme": "  rule-BENDING "}
+    )
+    assert response.status_code == 201
+    assert response.json()["theme"]["id"] == world["rules"].pk
+    assert Theme.objects.filter(name__iexact="rule-bending").count() == 1
+
+
+def test_a_memo_over_the_limit_on_a_new_coding_is_refused_and_nothing_is_saved(
+    world, client_for, researcher
+):
+    from themes.services import MEMO_MAX_LENGTH
+
+    response = client_for(researcher).post(
+        create_url(world["source_a"]),
+        {"start": 0, "end": 6, "new_theme": "Brand new", "memo": "x" * (MEMO_MAX_LENGTH + 1)},
+    )
+    assert response.status_code == 400
+    assert f"at most {MEMO_MAX_LENGTH:,} characters" in response.content.decode()
+    assert not Coding.objects.exists() and not Theme.objects.filter(name="Brand new").exists()
+
+
+def test_a_too_long_source_memo_says_so_instead_of_asking_for_something(
+    world, client_for, researcher
+):
+    from themes.services import MEMO_MAX_LENGTH
+
+    url = reverse("themes:source-memo-create", kwargs={"pk": world["source_a"].pk})
+    response = client_for(researcher).post(url, {"text": "x" * (MEMO_MAX_LENGTH + 1)}, follow=True)
+    page = response.content.decode()
+    assert f"at most {MEMO_MAX_LENGTH:,} characters" in page
+    assert "Write something" not in page
+    assert not Memo.objects.exists()
+
+
+def test_the_coding_panel_json_and_new_codings_are_not_cached(world, client_for, researcher):
+    client = client_for(researcher)
+    source = world["source_a"]
+    created = client.post(create_url(source), {"start": 0, "end": 6, "theme": world["rules"].pk})
+    panel = client.get(
+        reverse("themes:source-codings", kwargs={"pk": source.pk}),
+        {"ids": str(created.json()["coding"]["id"])},
+    )
+    for response in (created, panel):
+        assert "no-store" in response["Cache-Control"]

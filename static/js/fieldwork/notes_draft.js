@@ -41,6 +41,12 @@
       headers: { "X-CSRFToken": csrf ? csrf.value : "" },
       credentials: "same-origin"
     }).then(function (response) {
+      if (response.status === 400) {
+        // Refused as written (a control character pasted in, say): the server says why.
+        return response.text().then(function (reason) {
+          say(reason + " The draft is kept in this browser.");
+        });
+      }
       if (!response.ok) throw new Error(response.status);
       say("Draft saved at " + clock() + ". Save the observation to keep these notes.");
     }).catch(function () {
