@@ -17,6 +17,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    Exists,
     F,
     Func,
     IntegerField,
@@ -854,6 +855,36 @@ def cooccurrence(
         for a, b, n in cursor.fetchall():
             result[(min(a, b), max(a, b))] += n
     return dict(result)
+
+
+def cooccurrence_passages(
+    *, user, filters: ExcerptFilters, phases: list[ResearchPhase], theme_ids: tuple[int, int]
+) -> QuerySet:
+    """The passages behind one co-occurrence cell: those of either theme overlapping a
+    passage of the other, both visible to the user, consented and within the filters (the
+    codings the matrix counted), as rows of `passages`."""
+    codings = (
+        _visible(Coding.objects.all(), user)
+        .filter(consent_filter(excluded_participant_ids()))
+        .filter(filters.as_q(phases))
+    )
+    a, b = theme_ids
+
+    def overlaps(theme_id: int) -> Exists:
+        return Exists(
+            codings.filter(
+                theme_id=theme_id,
+                source_id=OuterRef("source_id"),
+                start__lt=OuterRef("end"),
+                end__gt=OuterRef("start"),
+            )
+        )
+
+    return passages(
+        codings.filter(
+            (Q(theme_id=a) & overlaps(b)) | (Q(theme_id=b) & overlaps(a))
+        )
+    )
 
 
 # --- memos ------------------------------------------------------------------------------

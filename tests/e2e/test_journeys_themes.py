@@ -17,18 +17,21 @@ TURN = "We moved in together 🙂 and now 𝒞o-location means corridor chats re
 PHRASE = "corridor chats"
 
 
-def drag_select(page, phrase: str) -> None:
-    """Select `phrase` with a real mouse drag: press just inside its first character and
-    release just inside its last one."""
+PHONE = {"width": 390, "height": 844}
+TABLET = {"width": 820, "height": 1180}
+
+
+def phrase_box(page, phrase: str, *, scroll: bool = True) -> dict:
+    """Where `phrase` is on the page: the middle of its first and last characters' lines."""
     box = page.evaluate(
-        """(phrase) => {
+        """([phrase, scroll]) => {
             for (const el of document.querySelectorAll('#coding-workspace .turn-text')) {
               const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
               let node;
               while ((node = walker.nextNode())) {
                 const at = node.data.indexOf(phrase);
                 if (at < 0) continue;
-                node.parentElement.scrollIntoView({block: 'center', behavior: 'instant'});
+                if (scroll) node.parentElement.scrollIntoView({block: 'center', behavior: 'instant'});
                 const range = document.createRange();
                 range.setStart(node, at);
                 range.setEnd(node, at + phrase.length);
@@ -40,9 +43,19 @@ def drag_select(page, phrase: str) -> None:
             }
             return null;
         }""",
-        phrase,
+        [phrase, scroll],
     )
     assert box, f"{phrase!r} is not on the page"
+    return box
+
+
+def drag_select(page, phrase: str, to_phrase: str | None = None) -> None:
+    """Select `phrase` with a real mouse drag: press just inside its first character and
+    release just inside its last one (or the last one of `to_phrase`, further on)."""
+    box = phrase_box(page, phrase)
+    if to_phrase:
+        end = phrase_box(page, to_phrase, scroll=False)
+        box = {**box, "x2": end["x2"], "y2": end["y2"]}
     page.mouse.move(box["x1"], box["y1"])
     page.mouse.down()
     page.mouse.move((box["x1"] + box["x2"]) / 2, box["y2"], steps=5)
@@ -153,3 +166,56 @@ def test_codebook_memos_and_agreement_pages_are_accessible(page, demo):
         first.click()
         expect(page.locator("main")).to_contain_text(re.compile("kappa|alpha", re.I))
         check_accessibility(page, "agreement-detail")
+
+
+def interview(site_code: str = "northbrook", title: str = "Two-turn interview"):
+    """An interview whose interviewee's label ("Interviewee") is mapped to a participant."""
+    site = Site.objects.get(code=site_code)
+    speaker = give_full_consent(
+        Participant.objects.filter(site=site).exclude(consent_records__decision="withdrawn")[0]
+    )
+    source = make_source_with_turns(
+        site=site,
+        turns=[
+            ("Interviewer", "How did the team change after the move?", None),
+            ("Interviewee", TURN, speaker),
+        ],
+        title=title,
+    )
+    return source, speaker
+
+
+def test_a_selection_across_two_turns_is_coded_as_one_passage(page, demo):
+    source, _speaker = interview()
+    login(page, "researcher", demo)
+    page.goto(f"/themes/sources/{source.pk}/code/")
+    drag_select(page, "the team change", "We moved in")
+    dialog = page.locator("#theme-picker")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("Theme", exact=True).fill("Co-location")
+    dialog.get_by_label("Theme", exact=True).press("Enter")
+    expect(page.locator("#coding-status")).to_contain_text("Coded with")
+    coding = Coding.objects.get(source=source)
+    assert source.text[coding.start : coding.end].startswith("the team change")
+    assert source.text[coding.start : coding.end].endswith("We moved in")
+    # Both turns show the coding.
+    expect(page.locator("#turn-0 .coded")).to_have_count(1)
+    expect(page.locator("#turn-1 .coded").first).to_be_visible()
+
+
+def test_a_selection_of_speaker_names_only_says_why_it_cannot_be_coded(page, demo):
+    source, _speaker = interview()
+    login(page, "researcher", demo)
+    page.goto(f"/themes/sources/{source.pk}/code/")
+    speaker = page.locator("#turn-0-speaker")
+    box = speaker.bounding_box()
+    page.mouse.move(box["x"] + 1, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] - 1, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    notice = page.locator("#coding-notice")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("Only the words of the turns can be coded")
+    expect(page.locator("#theme-picker")).not_to_be_visible()
+    assert not Coding.objects.filter(source=source).exists()
+    check_accessibility(page, "coding-notice")
