@@ -299,9 +299,10 @@ class IdList(Aggregate):
 
 
 def passages(codings: QuerySet) -> QuerySet:
-    """The passages of `codings`, one row each (its key and `members`, the ids of its codings
-    comma-separated, for `with_phases`), ordered by site, source date, source, offset. Only the codings in
-    `codings` are named, so a filter on coders or consent applies to each coder's coding."""
+    """The passages of `codings`, one row each (its key and `members`, the ids of its
+    codings comma-separated, for `with_phases`), ordered by site, source date, source,
+    offset. Only the codings in `codings` are named, so a filter on coders or consent
+    applies to each coder's coding."""
     return (
         codings.values(*PASSAGE_KEY)
         .annotate(members=IdList("pk"))
@@ -651,17 +652,16 @@ def _coder_name(user) -> str:
 
 
 def with_phases(rows, phases: list[ResearchPhase], *, context: bool = False) -> list[Excerpt]:
-    """Load the passages `rows` (a slice of `excerpt_queryset`) with their phases; `context` adds the text around each quote
-    (the retrieval page shows it, exports do not). Two queries, whatever the number."""
+    """Load the passages `rows` (a slice of `excerpt_queryset`) with their phases;
+    `context` adds the text around each quote (the retrieval page shows it, exports do
+    not). Two queries, whatever the number."""
     groups = [sorted(int(pk) for pk in str(row["members"]).split(",")) for row in rows]
     loaded = {c.pk: c for c in excerpt_details([pk for g in groups for pk in g], context=context)}
     excerpts = []
     for group in groups:
         codings = [loaded[pk] for pk in group if pk in loaded]
         if codings:
-            excerpts.append(
-                Excerpt(codings[0], phase_for(codings[0].source.date, phases), codings)
-            )
+            excerpts.append(Excerpt(codings[0], phase_for(codings[0].source.date, phases), codings))
     return excerpts
 
 
@@ -880,11 +880,7 @@ def cooccurrence_passages(
             )
         )
 
-    return passages(
-        codings.filter(
-            (Q(theme_id=a) & overlaps(b)) | (Q(theme_id=b) & overlaps(a))
-        )
-    )
+    return passages(codings.filter((Q(theme_id=a) & overlaps(b)) | (Q(theme_id=b) & overlaps(a))))
 
 
 # --- memos ------------------------------------------------------------------------------

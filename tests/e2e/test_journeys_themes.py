@@ -31,7 +31,7 @@ def phrase_box(page, phrase: str, *, scroll: bool = True) -> dict:
               while ((node = walker.nextNode())) {
                 const at = node.data.indexOf(phrase);
                 if (at < 0) continue;
-                if (scroll) node.parentElement.scrollIntoView({block: 'center', behavior: 'instant'});
+                if (scroll) node.parentElement.scrollIntoView({block: 'center'});
                 const range = document.createRange();
                 range.setStart(node, at);
                 range.setEnd(node, at + phrase.length);
@@ -130,9 +130,18 @@ def test_lead_filters_the_dashboard_by_phase_and_reads_an_excerpt(page, demo):
     page.goto("/themes/dashboard/")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     check_accessibility(page, "dashboard")
-    phases = page.locator("form.filters").get_by_label("Phases", exact=True)
-    value = phases.locator("option", has_text="Ethnographic fieldwork").get_attribute("value")
-    phases.select_option(value=value)
+    # Each filter is a labelled group of checkboxes with a search box that narrows it.
+    phases = page.get_by_role("group", name="Phases")
+    search = phases.get_by_role("searchbox", name="Search phases")
+    search.fill("ethno")
+    options = phases.get_by_role("checkbox")
+    expect(options.filter(visible=True)).to_have_count(1)
+    # Keyboard only: Tab from the search box to the one choice shown, Space ticks it.
+    search.press("Tab")
+    page.keyboard.press("Space")
+    expect(
+        phases.get_by_role("checkbox", name=re.compile("Ethnographic fieldwork"))
+    ).to_be_checked()
     page.get_by_role("button", name="Apply filters").click()
     expect(page).to_have_url(re.compile(r"phase"))
     matrix = page.locator("#theme-site-matrix")
@@ -219,3 +228,61 @@ def test_a_selection_of_speaker_names_only_says_why_it_cannot_be_coded(page, dem
     expect(page.locator("#theme-picker")).not_to_be_visible()
     assert not Coding.objects.filter(source=source).exists()
     check_accessibility(page, "coding-notice")
+
+
+def no_horizontal_overflow(page, width: int) -> None:
+    """The page itself never scrolls sideways; a wide table scrolls in its own box, which
+    takes the keyboard focus."""
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+    for box in page.locator(".matrix-scroll").all():
+        assert box.get_attribute("tabindex") == "0"
+        assert box.evaluate("e => e.getBoundingClientRect().right") <= width
+
+
+def test_the_dashboard_fits_a_phone_and_a_tablet(page, demo):
+    login(page, "lead", demo)
+    for size in (PHONE, TABLET):
+        page.set_viewport_size(size)
+        page.goto("/themes/dashboard/")
+        expect(page.locator("#cooccurrence-matrix")).to_be_visible()
+        no_horizontal_overflow(page, size["width"])
+        # The matrix is wider than a phone: it scrolls inside its own box.
+        if size is PHONE:
+            scroller = page.locator(".matrix-scroll").first
+            assert scroller.evaluate("e => e.scrollWidth > e.clientWidth")
+        check_accessibility(page, f"dashboard-{size['width']}")
+
+
+def test_the_coding_page_gives_the_text_most_of_a_phone_and_names_the_pseudonym(page, demo):
+    source, speaker = interview()
+    login(page, "researcher", demo)
+    for size in (PHONE, TABLET):
+        page.set_viewport_size(size)
+        page.goto(f"/themes/sources/{source.pk}/code/")
+        no_horizontal_overflow(page, size["width"])
+        text_width = page.locator("#turn-1 .turn-text").evaluate(
+            "e => e.getBoundingClientRect().width"
+        )
+        assert text_width >= 0.6 * size["width"], f"text column {text_width}px of {size}"
+        if size is PHONE:
+            assert text_width >= 0.85 * size["width"]
+        check_accessibility(page, f"coding-{size['width']}")
+    # The mapped speaker is named by the pseudonym, never the transcript's label.
+    expect(page.locator("#turn-1-speaker")).to_contain_text(speaker.pseudonym)
+    expect(page.locator("#turn-1-speaker")).not_to_contain_text("Interviewee")
+
+
+def test_a_cooccurrence_cell_opens_the_overlapping_passages(page, demo):
+    login(page, "lead", demo)
+    page.goto("/themes/dashboard/")
+    matrix = page.locator("#cooccurrence-matrix")
+    expect(matrix).to_be_visible()
+    assert matrix.locator("td.shade-0 a").count() == 0, "a zero cell is a link"
+    cell = matrix.locator("tbody td a").first
+    label = cell.get_attribute("aria-label")
+    cell.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("overlap")
+    quotes = page.locator("blockquote")
+    expect(quotes.first).to_be_visible()
+    assert page.locator("li.excerpt").count() >= 2, f"fewer than a pair behind {label}"
+    check_accessibility(page, "cooccurrence-passages")
