@@ -31,7 +31,8 @@ def phrase_box(page, phrase: str, *, scroll: bool = True) -> dict:
               while ((node = walker.nextNode())) {
                 const at = node.data.indexOf(phrase);
                 if (at < 0) continue;
-                if (scroll) node.parentElement.scrollIntoView({block: 'center'});
+                const where = {block: 'center', behavior: 'instant'};
+                if (scroll) node.parentElement.scrollIntoView(where);
                 const range = document.createRange();
                 range.setStart(node, at);
                 range.setEnd(node, at + phrase.length);
