@@ -124,7 +124,8 @@ def excerpts_docx(excerpts: list[Excerpt], *, title: str) -> bytes:
     document.core_properties.title = title
     document.add_heading(title, level=1)
     document.add_paragraph(
-        f"{len(excerpts)} excerpts, exported {timezone.localtime():%d %B %Y %H:%M}. "
+        f"{len(excerpts)} coded passages (each listed once, with every coder), exported "
+        f"{timezone.localtime():%d %B %Y %H:%M}. "
         "Pseudonyms only; participants who withdrew consent are excluded."
     )
     # Look the Quote style up once: python-docx resolves a style given by name or object on

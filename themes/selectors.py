@@ -923,7 +923,8 @@ def agreement_for(*, exercise: AgreementExercise) -> AgreementResult:
     excluded = set(excluded_participant_ids())
     segments = list(
         Segment.objects.filter(source_id__in=source_ids, end__gt=F("start"))
-        .only("pk", "source_id", "start", "end", "order", "speaker", "participant_id")
+        .select_related("participant")
+        .only("pk", "source_id", "start", "end", "order", "speaker", "participant__pseudonym")
         .order_by("source_id", "start")
     )
     titles = dict(Source.objects.filter(pk__in=source_ids).values_list("pk", "title"))
@@ -958,7 +959,8 @@ def agreement_for(*, exercise: AgreementExercise) -> AgreementResult:
                     "source_id": seg.source_id,
                     "start": seg.start,
                     "turn": seg.order + 1,
-                    "speaker": seg.speaker,
+                    # A mapped speaker by pseudonym, never the transcript's label.
+                    "speaker": seg.participant.pseudonym if seg.participant else seg.speaker,
                     "applied": [names[c] for c in coder_ids if unit in coded[theme_id][c]],
                     "not_applied": [names[c] for c in coder_ids if unit not in coded[theme_id][c]],
                 }

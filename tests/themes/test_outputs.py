@@ -630,3 +630,20 @@ def test_cooccurrence_passages_query_count_is_constant(world, overlap, client_fo
     with CaptureQueriesContext(connection) as many:
         cooccurrence_page(client, a, b)
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_agreement_disagreements_name_a_mapped_speaker_by_pseudonym(
+    world, client_for, researcher, lead
+):
+    source = make_source_with_turns(
+        site=world["source_a"].site,
+        title="Labelled interview",
+        turns=[("Interviewee", "We share one duty rota now.", world["helen"])],
+    )
+    exercise = AgreementExercise.objects.create(site=source.site, name="Labels")
+    exercise.sources.add(source)
+    exercise.coders.add(researcher, lead)
+    code(source, world["rules"], researcher, "duty rota")
+    url = reverse("themes:agreement-detail", kwargs={"pk": exercise.pk})
+    html = client_for(researcher).get(url).content.decode()
+    assert "turn 1</a> (Helen)" in html and "Interviewee" not in html
