@@ -122,7 +122,8 @@ def main() -> None:
         f"WHEN s.date BETWEEN '{p.start}' AND '{p.end}' THEN {p.number}" for p in phases
     )
     raw_sql = f"""
-        SELECT c.theme_id, c.site_id, CASE {case} ELSE 0 END AS phase, COUNT(*)
+        SELECT c.theme_id, c.site_id, CASE {case} ELSE 0 END AS phase,
+               COUNT(DISTINCT (c.source_id, c.start, c."end"))
         FROM themes_coding c JOIN fieldwork_source s ON s.id = c.source_id
         WHERE NOT EXISTS (
             SELECT 1 FROM fieldwork_segment g
@@ -217,7 +218,7 @@ def main() -> None:
     loaded = five_hundred()
     for fmt in ("csv", "xlsx", "docx"):
         ms = median_ms(lambda fmt=fmt: exports.export_bytes(fmt, theme=theme, excerpts=loaded))
-        library = {"csv": "csv module", "xlsx": "openpyxl", "docx": "python-docx"}[fmt]
+        library = {"csv": "csv module", "xlsx": "XlsxWriter", "docx": "python-docx"}[fmt]
         results.append((f"{fmt.upper()} file only ({library}, no query)", ms, "—"))
 
     # 5. Search within coded excerpts (retrieval page with words).

@@ -1,9 +1,11 @@
-"""Excerpt exports: CSV, XLSX (openpyxl) and DOCX (python-docx), quotes with provenance,
-grouped by site. Callers pass excerpts already filtered for visibility and consent."""
+"""Excerpt exports: CSV, XLSX (XlsxWriter) and DOCX (python-docx), quotes with provenance,
+grouped by site. One row (or quote) per coded passage, naming every coder who coded it, and
+placed by turn and speaker. Callers pass excerpts already filtered for visibility and consent."""
 
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import re
 from itertools import groupby
@@ -21,42 +23,45 @@ FORMATS = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
     "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
 }
-HEADERS = [
-    "Site",
-    "Source",
-    "Kind",
-    "Date",
-    "Phase",
-    "Speaker",
-    "Profession",
-    "Level",
-    "Theme",
-    "Coder",
-    "Start",
-    "End",
-    "Quote",
-    "Memo",
+# (header, XLSX column width in characters, wrapped): the quote and memos wrap in wide
+# columns, the rest are short.
+COLUMNS = [
+    ("Site", 18, False),
+    ("Source", 28, True),
+    ("Kind", 12, False),
+    ("Date", 12, False),
+    ("Phase", 24, True),
+    ("Turn", 12, False),
+    ("Speaker", 16, False),
+    ("Profession", 18, False),
+    ("Level", 12, False),
+    ("Theme", 24, True),
+    ("Coders", 20, True),
+    ("Quote", 70, True),
+    ("Memos", 40, True),
 ]
+HEADERS = [name for name, _width, _wrap in COLUMNS]
 
 
 def excerpt_row(excerpt: Excerpt) -> list:
+    """One passage's cells, typed: the source's date is a `date` (or None)."""
     c = excerpt.coding
     participant = c.participant
+    profession = participant.profession if participant else None
     return [
         c.site.name,
         c.source.title,
         c.source.get_kind_display(),
-        c.source.date.isoformat() if c.source.date else "",
+        c.source.date,
         str(excerpt.phase) if excerpt.phase else "",
+        excerpt.turn,
         excerpt.speaker,
-        participant.profession.name if participant else "",
-        participant.get_level_display() if participant else "",
+        profession.name if profession else "",
+        participant.get_level_display() if participant and participant.level else "",
         c.theme.name,
-        c.coder.get_username() if c.coder else "",
-        c.start,
-        c.end,
+        "; ".join(excerpt.coders),
         c.quote,
-        c.memo,
+        "\n".join(f"{coder}: {memo}" for coder, memo in excerpt.memos),
     ]
 
 
@@ -79,33 +84,49 @@ def _xml_text(value: str) -> str:
     return _XML_ILLEGAL.sub("", value)
 
 
+def _csv_cell(value):
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return "" if value is None else _safe_cell(value)
+
+
 def excerpts_csv(excerpts: list[Excerpt]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(HEADERS)
-    writer.writerows([_safe_cell(v) for v in excerpt_row(e)] for e in excerpts)
+    writer.writerows([_csv_cell(v) for v in excerpt_row(e)] for e in excerpts)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def excerpts_xlsx(excerpts: list[Excerpt], *, title: str) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    """XlsxWriter in constant-memory mode: rows are streamed to a temporary file as written.
+    Every cell is written with its type's own method, so text is never read as a formula
+    or a link, and dates are real dates."""
+    import xlsxwriter
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Excerpts")
-    sheet.freeze_panes = "A2"
-    header = []
-    for name in HEADERS:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
-    for excerpt in excerpts:
-        sheet.append([_safe_cell(v) for v in excerpt_row(excerpt)])
-    workbook.properties.title = _xml_text(title)
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True})
+    workbook.set_properties({"title": _xml_text(title)})
+    sheet = workbook.add_worksheet("Excerpts")
+    header = workbook.add_format({"bold": True, "valign": "top", "bottom": 1})
+    plain = workbook.add_format({"valign": "top"})
+    wrapped = workbook.add_format({"valign": "top", "text_wrap": True})
+    dated = workbook.add_format({"valign": "top", "num_format": "d mmm yyyy"})
+    formats = []
+    for col, (name, width, wrap) in enumerate(COLUMNS):
+        formats.append(dated if name == "Date" else wrapped if wrap else plain)
+        sheet.set_column(col, col, width)
+    sheet.freeze_panes(1, 0)
+    for col, name in enumerate(HEADERS):
+        sheet.write_string(0, col, name, header)
+    for row, excerpt in enumerate(excerpts, start=1):
+        for col, value in enumerate(excerpt_row(excerpt)):
+            if isinstance(value, datetime.date):
+                sheet.write_datetime(row, col, value, formats[col])
+            elif value:
+                sheet.write_string(row, col, _xml_text(str(value)), formats[col])
+    sheet.autofilter(0, 0, max(len(excerpts), 1), len(COLUMNS) - 1)
+    workbook.close()
     return buffer.getvalue()
 
 
@@ -117,7 +138,8 @@ def excerpts_docx(excerpts: list[Excerpt], *, title: str) -> bytes:
     document.core_properties.title = title
     document.add_heading(title, level=1)
     document.add_paragraph(
-        f"{len(excerpts)} excerpts, exported {timezone.localtime():%d %B %Y %H:%M}. "
+        f"{len(excerpts)} coded passages (each listed once, with every coder), exported "
+        f"{timezone.localtime():%d %B %Y %H:%M}. "
         "Pseudonyms only; participants who withdrew consent are excluded."
     )
     # Look the Quote style up once: python-docx resolves a style given by name or object on
@@ -135,21 +157,20 @@ def excerpts_docx(excerpts: list[Excerpt], *, title: str) -> bytes:
                 for v in (
                     c.source.title,
                     row[2],
-                    row[3],
+                    f"{c.source.date.day} {c.source.date:%B %Y}" if c.source.date else "",
                     row[4],
-                    excerpt.speaker,
-                    row[6],
+                    excerpt.place,
                     row[7],
+                    row[8],
                     f"theme: {c.theme.name}",
-                    f"coded by {row[9]}",
-                    f"characters {c.start}–{c.end}",
+                    f"coded by {', '.join(excerpt.coders)}",
                 )
                 if v
             )
             paragraph = document.add_paragraph(_xml_text(provenance))
             paragraph.runs[0].italic = True
-            if c.memo:
-                document.add_paragraph(_xml_text(f"Memo: {c.memo}"))
+            for coder, memo in excerpt.memos:
+                document.add_paragraph(_xml_text(f"Memo ({coder}): {memo}"))
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -119,6 +119,24 @@ class PanelCodingsForm(forms.Form):
         return ids
 
 
+class ThemePairForm(forms.Form):
+    """The two themes of a co-occurrence cell."""
+
+    ERRORS = {
+        "required": "Say which two themes' passages to show.",
+        "invalid_choice": "There is no such theme in the codebook.",
+    }
+
+    a = forms.ModelChoiceField(queryset=Theme.objects.all(), error_messages=ERRORS)
+    b = forms.ModelChoiceField(queryset=Theme.objects.all(), error_messages=ERRORS)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("a") and data.get("a") == data.get("b"):
+            raise forms.ValidationError("Choose two different themes.")
+        return data
+
+
 class MemoForm(forms.Form):
     text = forms.CharField(
         label="Memo",

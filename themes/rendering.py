@@ -115,7 +115,9 @@ def turns_html(source: Source, turns: list[Turn], codings: list[Coding]) -> Safe
         speaker = escape(turn.speaker or ("Text" if turn.order == 0 else ""))
         if turn.participant is not None:
             speaker = (
-                f"{escape(turn.speaker or turn.participant.pseudonym)} "
+                # A mapped speaker is named by the pseudonym, never the transcript's label
+                # ("Interviewee").
+                f"{escape(turn.participant.pseudonym)} "
                 '<span class="text-body-secondary small">'
                 f"({escape(turn.participant.profession.name)})</span>"
             )
@@ -189,10 +191,13 @@ def dashboard_matrix_rows(data, *, measure_label: str, cell_query: str) -> SafeS
             )
             continue
         url = reverse("themes:theme-detail", kwargs={"pk": theme.pk})
+        # A zero is not a link: there is nothing behind it to read.
         cells = "".join(
             f'<td class="shade-{shade(n, data.maximum)}"><a href="{url}?site={site_pk}'
             f'{"&amp;" + query if query else ""}" aria-label="{n} {label}: {name} at {site_name}">'
             f"{n}</a></td>"
+            if n
+            else '<td class="shade-0">0</td>'
             for n, (site_pk, site_name) in zip(row.cells, sites, strict=True)
         )
         retired = " (retired)" if theme.retired else ""
@@ -200,6 +205,10 @@ def dashboard_matrix_rows(data, *, measure_label: str, cell_query: str) -> SafeS
             f'<tr><th scope="row" class="{depth_class}"><span class="swatch" '
             f'style="background-color: {escape(theme.colour)}" aria-hidden="true"></span> '
             f"{name}{retired}</th>{cells}"
-            f'<td><a href="{url}{"?" + query if query else ""}">{row.total}</a></td></tr>'
+            + (
+                f'<td><a href="{url}{"?" + query if query else ""}">{row.total}</a></td></tr>'
+                if row.total
+                else "<td>0</td></tr>"
+            )
         )
     return mark_safe("\n".join(out))  # noqa: S308 - every piece of text above is escaped

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import (
+    Aggregate,
     Case,
+    CharField,
     Count,
     Exists,
     F,
@@ -289,10 +291,10 @@ def excerpt_queryset(
     theme_ids: list[int] | None = None,
     excluded_ids: list[int] | None = None,
 ) -> QuerySet:
-    """Coded excerpts the user may see, consent applied, ordered by site, source date,
-    source, offset. A light queryset (ids and sort keys only): page it, then load the page
-    with `excerpt_details`, so quotes are cut from the source text for that page only (cutting
-    them for every match before the sort would decompress every source text)."""
+    """Coded passages the user may see, consent applied, ordered by site, source date,
+    source, offset (see `passages`). A light queryset (ids and sort keys only): page it, then
+    load the page with `with_phases`, so quotes are cut from the source text for that page
+    only (cutting them for every match before the sort would decompress every source text)."""
     if excluded_ids is None:
         excluded_ids = excluded_participant_ids()
     qs = _visible(Coding.objects.all(), user).filter(consent_filter(excluded_ids))
@@ -301,9 +303,47 @@ def excerpt_queryset(
     qs = qs.filter(filters.as_q(phases))
     if filters.q:
         qs = qs.annotate(quote=quote_expression()).filter(quote__icontains=filters.q)
-    return qs.order_by(
-        "site__name", F("source__date").asc(nulls_last=True), "source_id", "start", "pk"
-    ).values_list("pk", flat=True)
+    return passages(qs)
+
+
+# What makes one passage: the same words of the same source coded with the same theme. Several
+# coders applying a theme to the same words make one passage, listed and counted once.
+PASSAGE_KEY = ("source_id", "start", "end", "theme_id")
+
+
+class IdList(Aggregate):
+    """The ids of a group's rows, comma-separated, in no particular order."""
+
+    function = "GROUP_CONCAT"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            function="STRING_AGG",
+            template="%(function)s(%(expressions)s::text, ',')",
+            **extra_context,
+        )
+
+
+def passages(codings: QuerySet) -> QuerySet:
+    """The passages of `codings`, one row each (its key and `members`, the ids of its
+    codings comma-separated, for `with_phases`), ordered by site, source date, source,
+    offset. Only the codings in `codings` are named, so a filter on coders or consent
+    applies to each coder's coding."""
+    return (
+        codings.values(*PASSAGE_KEY)
+        .annotate(members=IdList("pk"))
+        .order_by(
+            "site__name",
+            F("source__date").asc(nulls_last=True),
+            "source_id",
+            "start",
+            "end",
+            "theme_id",
+        )
+    )
 
 
 class OctetLength(Func):
@@ -359,15 +399,14 @@ def excerpt_details(ids: list[int], *, context: bool = False) -> list[ExcerptCod
     """The codings `ids` with quote, speaker and (when `context`) the text around the quote,
     in the order given (one query). Exports need no context, so their quotes come from
     `quote_expression`; the retrieval page cuts quote and context from the source text."""
-    first_speaker = Segment.objects.filter(
+    overlapping = Segment.objects.filter(
         source_id=OuterRef("source_id"), start__lt=OuterRef("end"), end__gt=OuterRef("start")
-    ).order_by("start")
+    )
+    # The first and last turns the quote overlaps (one index probe each through the
+    # (source, start) index); their speakers are read in one more query below.
     qs = Coding.objects.filter(pk__in=list(ids)).annotate(
-        # Only needed when the coding has no participant (CASE runs the subquery lazily).
-        speaker_label=Case(
-            When(participant_id__isnull=True, then=Subquery(first_speaker.values("speaker")[:1])),
-            default=Value(""),
-        ),
+        first_turn=Subquery(overlapping.order_by("start").values("pk")[:1]),
+        last_turn=Subquery(overlapping.order_by("-start").values("pk")[:1]),
     )
     if context:
         context_start = Greatest(F("start") - CONTEXT_CHARS, Value(0))
@@ -396,7 +435,8 @@ def excerpt_details(ids: list[int], *, context: bool = False) -> list[ExcerptCod
         "memo",
         "needs_review",
         "created_at",
-        "speaker_label",
+        "first_turn",
+        "last_turn",
         "site__name",
         "theme__name",
         "theme__colour",
@@ -408,6 +448,8 @@ def excerpt_details(ids: list[int], *, context: bool = False) -> list[ExcerptCod
         "source__title",
         "source__kind",
         "source__date",
+        "coder__first_name",
+        "coder__last_name",
         *(["window_start", "window"] if context else ["quote"]),
     ]
     user_model = Coding._meta.get_field("coder").related_model
@@ -430,7 +472,8 @@ def excerpt_details(ids: list[int], *, context: bool = False) -> list[ExcerptCod
             memo,
             needs_review,
             created_at,
-            speaker_label,
+            first_turn,
+            last_turn,
             site_name,
             theme_name,
             theme_colour,
@@ -442,13 +485,15 @@ def excerpt_details(ids: list[int], *, context: bool = False) -> list[ExcerptCod
             title,
             kind,
             date,
-        ) = row[:23]
+            first_name,
+            last_name,
+        ) = row[:26]
         if context:
-            window_start, window = row[23:]
+            window_start, window = row[26:]
             head, tail = start - window_start, end - window_start
             before, quote, after = window[:head], window[head:tail], window[tail:]
         else:
-            before, quote, after = "", row[23], ""
+            before, quote, after = "", row[26], ""
         site = sites.get(site_id)
         if site is None:
             site = sites[site_id] = Site(pk=site_id, name=site_name)
@@ -456,7 +501,9 @@ def excerpt_details(ids: list[int], *, context: bool = False) -> list[ExcerptCod
         if theme is None:
             theme = themes[theme_id] = Theme(pk=theme_id, name=theme_name, colour=theme_colour)
         if coder_id not in coders:
-            coders[coder_id] = user_model(pk=coder_id, username=coder_name)
+            coders[coder_id] = user_model(
+                pk=coder_id, username=coder_name, first_name=first_name, last_name=last_name
+            )
         if participant_id not in participants:
             participants[participant_id] = Participant(
                 pk=participant_id,
@@ -483,7 +530,7 @@ def excerpt_details(ids: list[int], *, context: bool = False) -> list[ExcerptCod
             memo=memo,
             needs_review=needs_review,
             created_at=created_at,
-            speaker_label=speaker_label,
+            turns=(first_turn, last_turn),
             site=site,
             theme=theme,
             coder=coders[coder_id],
@@ -493,7 +540,57 @@ def excerpt_details(ids: list[int], *, context: bool = False) -> list[ExcerptCod
             quote=quote,
             after=after,
         )
+    _attach_turns(by_pk.values(), participants)
     return [by_pk[pk] for pk in ids if pk in by_pk]
+
+
+def _attach_turns(codings, participants: dict) -> None:
+    """Replace each coding's (first, last) turn ids with the turns (one query). A turn mapped
+    to a participant is shown by the participant's pseudonym, never its raw label."""
+    wanted = {pk for c in codings for pk in c.turns if pk is not None}
+    turns: dict[int, TurnRef] = {}
+    for pk, order, label, participant_id, pseudonym, level, profession_id, profession in (
+        Segment.objects.filter(pk__in=wanted)
+        .order_by()
+        .values_list(
+            "pk",
+            "order",
+            "speaker",
+            "participant_id",
+            "participant__pseudonym",
+            "participant__level",
+            "participant__profession_id",
+            "participant__profession__name",
+        )
+    ):
+        if participant_id not in participants:
+            participants[participant_id] = Participant(
+                pk=participant_id,
+                pseudonym=pseudonym,
+                level=level,
+                profession=Profession(pk=profession_id, name=profession)
+                if profession_id is not None
+                else None,
+            )
+        turns[pk] = TurnRef(order + 1, label, participants[participant_id])
+    for c in codings:
+        first, last = (turns.get(pk) for pk in c.turns)
+        c.turns = tuple(t for t in (first, last) if t is not None)
+        if first is not None and first.participant is not None:
+            c.participant = first.participant  # the turn's current mapping
+
+
+@dataclass(slots=True)
+class TurnRef:
+    """A speaker turn as provenance names it: its number (1-based) and speaker."""
+
+    number: int
+    label: str
+    participant: Participant | None
+
+    @property
+    def speaker(self) -> str:
+        return self.participant.pseudonym if self.participant is not None else self.label
 
 
 @dataclass(slots=True)
@@ -513,7 +610,7 @@ class ExcerptCoding:
     memo: str
     needs_review: bool
     created_at: datetime.datetime
-    speaker_label: str | None
+    turns: tuple  # the first and last turns the quote overlaps (TurnRef), none without turns
     site: Site
     theme: Theme
     coder: object | None
@@ -526,31 +623,119 @@ class ExcerptCoding:
 
 @dataclass
 class Excerpt:
+    """One coded passage: the same words coded with the same theme, by one coder or several.
+    `coding` is the first of `codings` (one per coder's coding, oldest first)."""
+
     coding: ExcerptCoding
     phase: ResearchPhase | None
+    codings: list[ExcerptCoding] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.codings:
+            self.codings = [self.coding]
 
     @property
     def speaker(self) -> str:
-        participant = self.coding.participant
-        return participant.pseudonym if participant else (self.coding.speaker_label or "")
+        """The speakers of the turns the passage overlaps, pseudonyms where mapped."""
+        names: list[str] = []
+        for turn in self.coding.turns:
+            if turn.speaker and turn.speaker not in names:
+                names.append(turn.speaker)
+        if not names and self.coding.participant is not None:
+            names.append(self.coding.participant.pseudonym)
+        return ", ".join(names)
+
+    @property
+    def turn(self) -> str:
+        """'turn 14' or 'turns 14–16'; empty for a source without turns."""
+        turns = self.coding.turns
+        if not turns:
+            return ""
+        first, last = turns[0].number, turns[-1].number
+        return f"turn {first}" if first == last else f"turns {first}–{last}"
+
+    @property
+    def place(self) -> str:
+        """Where the passage is, as a reader finds it: 'turn 14, Eileen'."""
+        return ", ".join(part for part in (self.turn, self.speaker) if part)
+
+    @property
+    def coders(self) -> list[str]:
+        names: list[str] = []
+        for c in self.codings:
+            name = _coder_name(c.coder)
+            if name not in names:
+                names.append(name)
+        return names
+
+    @property
+    def memos(self) -> list[tuple[str, str]]:
+        """(coder, memo) for every coder's memo on the passage."""
+        return [(_coder_name(c.coder), c.memo) for c in self.codings if c.memo]
 
 
-def with_phases(ids, phases: list[ResearchPhase], *, context: bool = False) -> list[Excerpt]:
-    """Load the excerpts `ids` (a slice of `excerpt_queryset`) with their phases; `context`
-    adds the text around each quote (the retrieval page shows it, exports do not)."""
-    return [
-        Excerpt(c, phase_for(c.source.date, phases))
-        for c in excerpt_details(list(ids), context=context)
-    ]
+def _coder_name(user) -> str:
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.get_username()
+
+
+def with_phases(rows, phases: list[ResearchPhase], *, context: bool = False) -> list[Excerpt]:
+    """Load the passages `rows` (a slice of `excerpt_queryset`) with their phases;
+    `context` adds the text around each quote (the retrieval page shows it, exports do
+    not). Two queries, whatever the number."""
+    groups = [sorted(int(pk) for pk in str(row["members"]).split(",")) for row in rows]
+    loaded = {c.pk: c for c in excerpt_details([pk for g in groups for pk in g], context=context)}
+    excerpts = []
+    for group in groups:
+        codings = [loaded[pk] for pk in group if pk in loaded]
+        if codings:
+            excerpts.append(Excerpt(codings[0], phase_for(codings[0].source.date, phases), codings))
+    return excerpts
 
 
 # --- dashboard --------------------------------------------------------------------------
 
 MEASURES = {
-    "excerpts": "coded excerpts",
+    "excerpts": "coded passages",
     "sources": "sources",
     "participants": "participants",
 }
+
+
+# What each measure counts, stated on the page.
+MEASURE_UNITS = {
+    "excerpts": "distinct passages (source and character range) per theme: words coded with "
+    "the same theme by several coders count once",
+    "sources": "distinct sources with at least one passage coded with the theme",
+    "participants": "distinct participants speaking in the passages coded with the theme",
+}
+
+
+class DistinctPassages(Aggregate):
+    """COUNT of distinct (source, start, end): a passage several coders coded counts once."""
+
+    function = "COUNT"
+    output_field = IntegerField()
+
+    def __init__(self, **extra) -> None:
+        super().__init__(F("source_id"), F("start"), F("end"), **extra)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        # SQLite's COUNT(DISTINCT ...) takes one argument: count the joined text.
+        return super().as_sql(
+            compiler,
+            connection,
+            template="COUNT(DISTINCT %(expressions)s)",
+            arg_joiner=" || ',' || ",
+            **extra_context,
+        )
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        # A row value: no text is built for each coding.
+        return super().as_sql(
+            compiler, connection, template="COUNT(DISTINCT (%(expressions)s))", **extra_context
+        )
 
 
 @dataclass
@@ -594,7 +779,7 @@ def dashboard_data(
         .filter(filters.as_q(phases))
     )
     aggregate = {
-        "excerpts": Count("pk"),
+        "excerpts": DistinctPassages(),
         "sources": Count("source_id", distinct=True),
         "participants": Count("participant_id", distinct=True),
     }[measure]
@@ -702,6 +887,32 @@ def cooccurrence(
     return dict(result)
 
 
+def cooccurrence_passages(
+    *, user, filters: ExcerptFilters, phases: list[ResearchPhase], theme_ids: tuple[int, int]
+) -> QuerySet:
+    """The passages behind one co-occurrence cell: those of either theme overlapping a
+    passage of the other, both visible to the user, consented and within the filters (the
+    codings the matrix counted), as rows of `passages`."""
+    codings = (
+        _visible(Coding.objects.all(), user)
+        .filter(consent_filter(excluded_participant_ids()))
+        .filter(filters.as_q(phases))
+    )
+    a, b = theme_ids
+
+    def overlaps(theme_id: int) -> Exists:
+        return Exists(
+            codings.filter(
+                theme_id=theme_id,
+                source_id=OuterRef("source_id"),
+                start__lt=OuterRef("end"),
+                end__gt=OuterRef("start"),
+            )
+        )
+
+    return passages(codings.filter((Q(theme_id=a) & overlaps(b)) | (Q(theme_id=b) & overlaps(a))))
+
+
 # --- memos ------------------------------------------------------------------------------
 
 
@@ -748,7 +959,8 @@ def agreement_for(*, exercise: AgreementExercise) -> AgreementResult:
     excluded = set(excluded_participant_ids())
     segments = list(
         Segment.objects.filter(source_id__in=source_ids, end__gt=F("start"))
-        .only("pk", "source_id", "start", "end", "order", "speaker", "participant_id")
+        .select_related("participant")
+        .only("pk", "source_id", "start", "end", "order", "speaker", "participant__pseudonym")
         .order_by("source_id", "start")
     )
     titles = dict(Source.objects.filter(pk__in=source_ids).values_list("pk", "title"))
@@ -783,7 +995,8 @@ def agreement_for(*, exercise: AgreementExercise) -> AgreementResult:
                     "source_id": seg.source_id,
                     "start": seg.start,
                     "turn": seg.order + 1,
-                    "speaker": seg.speaker,
+                    # A mapped speaker by pseudonym, never the transcript's label.
+                    "speaker": seg.participant.pseudonym if seg.participant else seg.speaker,
                     "applied": [names[c] for c in coder_ids if unit in coded[theme_id][c]],
                     "not_applied": [names[c] for c in coder_ids if unit not in coded[theme_id][c]],
                 }

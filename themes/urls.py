@@ -9,6 +9,11 @@ urlpatterns = [
     path("codebook/new/", views.theme_create, name="theme-create"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/co-occurrence/", views.dashboard_cooccurrence, name="dashboard-cooccurrence"),
+    path(
+        "dashboard/co-occurrence/passages/",
+        views.cooccurrence_passages,
+        name="cooccurrence-passages",
+    ),
     path("<int:pk>/", views.theme_detail, name="theme-detail"),
     path("<int:pk>/export/<str:fmt>/", views.theme_export, name="theme-export"),
     path("<int:pk>/edit/", views.theme_edit, name="theme-edit"),

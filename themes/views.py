@@ -37,6 +37,7 @@ from .forms import (
     MergeForm,
     PanelCodingsForm,
     ThemeForm,
+    ThemePairForm,
 )
 from .models import Memo, Theme
 from .rendering import Turn, coding_payload, dashboard_matrix_rows, source_turns, turns_html
@@ -541,6 +542,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     query.pop("measure", None)
     base_query = query.urlencode()
     chart = {
+        "type": "bar",
         "labels": [f"Phase {p.number}" for p in phases] + (["Undated"] if data.undated else []),
         "datasets": [
             {
@@ -561,6 +563,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "measure": measure,
             "measures": selectors.MEASURES,
             "measure_label": selectors.MEASURES[measure],
+            "measure_unit": selectors.MEASURE_UNITS[measure],
             "base_query": base_query,
             "chart": chart,
             "matrix_rows": dashboard_matrix_rows(
@@ -570,10 +573,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _cell_query(request: HttpRequest) -> str:
+def _cell_query(request: HttpRequest, drop: tuple[str, ...] = ()) -> str:
     """The dashboard's filters carried into a cell's retrieval link."""
     query = request.GET.copy()
-    for key in ("measure", "site", "page"):
+    for key in ("measure", "site", "page", *drop):
         query.pop(key, None)
     return query.urlencode()
 
@@ -603,7 +606,43 @@ def dashboard_cooccurrence(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "themes/includes/cooccurrence.html",
-        {"matrix": matrix, "themes": ordered, "maximum": maximum},
+        {"matrix": matrix, "themes": ordered, "maximum": maximum, "query": _cell_query(request)},
+    )
+
+
+@require_GET
+def cooccurrence_passages(request: HttpRequest) -> HttpResponse:
+    """The passages behind one co-occurrence cell (`?a=<theme>&b=<theme>` and the
+    dashboard's filters): those of either theme on text overlapping the other's."""
+    sites = selectors.visible_site_list(request.user)
+    if not sites:
+        raise PermissionDenied("You are not a member of any site.")
+    pair = ThemePairForm(request.GET)
+    if not pair.is_valid():
+        return _plain_error(_form_error_text(pair))
+    a, b = pair.cleaned_data["a"], pair.cleaned_data["b"]
+    phases = _phases()
+    form = _filter_form(request, sites, phases, with_sites=False)
+    filters = form.filters()
+    filters.q = ""
+    qs = selectors.cooccurrence_passages(
+        user=request.user, filters=filters, phases=phases, theme_ids=(a.pk, b.pk)
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "themes/cooccurrence_passages.html",
+        {
+            "themes": (a, b),
+            "page": page,
+            "excerpts": selectors.with_phases(page.object_list, phases, context=True),
+            "querystring": query.urlencode(),
+            "dashboard_query": _cell_query(request, drop=("a", "b")),
+            "all_sites": is_project_lead(request.user),
+            "sites": sites,
+        },
     )
 
 

@@ -22,6 +22,7 @@
   const panel = document.getElementById("coding-panel");
   const status = document.getElementById("coding-status");
   const errorBox = document.getElementById("coding-error");
+  const notice = document.getElementById("coding-notice");
   const codeSelectionButton = document.getElementById("code-selection");
   // What the panel has loaded so far, by coding id; it asks the server for the rest when a
   // passage is clicked, so a page with hundreds of codings does not carry them all.
@@ -112,6 +113,11 @@
 
   function announce(message) {
     status.textContent = message;
+  }
+
+  function showNotice(message) {
+    notice.textContent = message;
+    notice.classList.toggle("d-none", !message);
   }
 
   function showError(message) {
@@ -309,21 +315,38 @@
     return offsets ? { offsets, text: selection.toString() } : null;
   }
 
+  /** Whether something is selected in the workspace, codeable or not. */
+  function selectedInWorkspace() {
+    const selection = window.getSelection();
+    if (!selection.rangeCount || selection.isCollapsed) return false;
+    return workspace.contains(selection.getRangeAt(0).commonAncestorContainer);
+  }
+
+  /** Code the selection, or say plainly why it cannot be coded: never do nothing. */
   function codeSelection() {
     const found = selectionOffsets();
-    if (found) openPicker(found.offsets, found.text);
+    if (found) {
+      showNotice("");
+      openPicker(found.offsets, found.text);
+    } else if (selectedInWorkspace()) {
+      showNotice(
+        "Only the words of the turns can be coded: the selection covers speaker names or " +
+          "theme labels only. Select some of the transcript's words, across as many turns " +
+          "as you need.",
+      );
+    }
   }
 
   workspace.addEventListener("mouseup", (event) => {
-    if (event.target.closest(".stripe")) return;
+    // A click on a theme label opens it in the panel; a drag that ends there still codes.
+    if (event.target.closest(".stripe") && !selectedInWorkspace()) return;
     window.setTimeout(() => {
-      const found = selectionOffsets();
-      if (codeSelectionButton) codeSelectionButton.disabled = !found;
-      if (found) openPicker(found.offsets, found.text);
+      if (codeSelectionButton) codeSelectionButton.disabled = !selectedInWorkspace();
+      if (canEdit) codeSelection();
     }, 0);
   });
   document.addEventListener("selectionchange", () => {
-    if (codeSelectionButton) codeSelectionButton.disabled = !selectionOffsets();
+    if (codeSelectionButton) codeSelectionButton.disabled = !selectedInWorkspace();
   });
   if (codeSelectionButton) codeSelectionButton.addEventListener("click", codeSelection);
 

@@ -1,32 +1,28 @@
-// Themes over phases: a line chart drawn from the same figures as the table under it.
+// Themes over phases: a bar chart drawn from the same figures as the table under it. Bars,
+// not lines: phases are categories, and a line between them would invent values in between.
 (() => {
   "use strict";
   const canvas = document.getElementById("phase-chart");
   const source = document.getElementById("phase-chart-data");
   if (!canvas || !source || typeof window.Chart === "undefined") return;
   const data = JSON.parse(source.textContent);
-  const dashes = [[], [6, 3], [2, 2], [8, 3, 2, 3]];
   new window.Chart(canvas, {
-    type: "line",
+    type: data.type,
     data: {
       labels: data.labels,
-      datasets: data.datasets.map((set, i) => ({
+      datasets: data.datasets.map((set) => ({
         label: set.label,
         data: set.data,
-        borderColor: set.colour,
         backgroundColor: set.colour,
-        // Line styles and point shapes vary too, so colour is not the only cue.
-        borderDash: dashes[i % dashes.length],
-        pointStyle: ["circle", "rect", "triangle", "rectRot", "star", "crossRot"][i % 6],
-        pointRadius: 4,
-        tension: 0.2,
+        borderColor: "#0b0c0c",
+        borderWidth: 1,
       })),
     },
     options: {
       responsive: true,
       maintainAspectRatio: false,
       animation: false,
-      plugins: { legend: { position: "right", labels: { usePointStyle: true } } },
+      plugins: { legend: { position: window.innerWidth < 768 ? "bottom" : "right" } },
       scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
     },
   });
