@@ -102,7 +102,7 @@ def test_cooccurrence_ignores_the_other_coders_codings(world, blind, client_for,
     blind["exercise"].closed = True
     blind["exercise"].save()
     html = client_for(researcher).get(url).content.decode()
-    assert '<td class="shade-5">1</td>' in html
+    assert 'aria-label="1 pair: Co-location and co-working with Rule-bending">1</a>' in html
 
 
 def test_the_dashboards_coders_filter_lists_only_coders_the_user_may_see(
