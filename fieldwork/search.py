@@ -10,7 +10,9 @@ found, so a search answers in well under a second whatever it matches.
 SQLite (the quick start): the same syntax parsed here into case-insensitive substring tests,
 with <mark> highlighting done in Python. Same results page, same hit shape; no stemming.
 
-Withdrawn participants' turns (Participant.objects.excluded_by_consent()) never appear.
+Withheld turns (spoken by or attributed to a participant excluded by consent, see
+`fieldwork.consent`) never appear: not as hits, and not in any snippet or headline, which are
+cut from the hit's own turn only.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from sites.models import Participant, Site
 
+from .consent import consented_segments
 from .models import Segment
 
 # Highlight markers: control characters that normalise_text never lets into a source text,
@@ -205,10 +208,11 @@ def search_segments(
         return SearchResults(query, [], 0, limit)
     excluded = Participant.objects.excluded_ids()
     base = (
-        Segment.objects.filter(source__site__in=Site.objects.visible_to(user))
         # Decided per search, as a plain id list: a correlated consent subquery inside the
         # full-text query made PostgreSQL re-evaluate it for every matching turn.
-        .exclude(participant_id__in=excluded)
+        consented_segments(
+            Segment.objects.filter(source__site__in=Site.objects.visible_to(user)), excluded
+        )
         .select_related("source__site", "participant__profession", "researcher")
         # A hit needs its source's title and date, never its whole text.
         .defer("source__text")

@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from sites.access import SiteAccess, get_object_at_site_for_user, get_object_for_user
 from sites.models import ConsentRecord, Participant, ResearchPhase, Site
 
-from .models import ImportJob, Replacement, Segment, Source
+from .consent import withheld_turns
+from .models import ImportJob, Replacement, Segment, SegmentAttribution, Source
 
 
 @dataclass(frozen=True)
@@ -82,12 +83,61 @@ def _participants_with_consent() -> QuerySet[Participant]:
 
 
 def source_turns(*, source: Source) -> list[Segment]:
-    """The source's turns with speaker, profession and consent history loaded (3 queries)."""
-    return list(
+    """The source's turns with speaker, profession, consent history and attributed
+    participants loaded, each with `withdrawn_on`: the date of the withdrawal that withholds
+    it (`fieldwork.consent`), or None. Constant queries."""
+    turns = list(
         source.segments.select_related("researcher")
-        .prefetch_related(Prefetch("participant", queryset=_participants_with_consent()))
+        .prefetch_related(
+            Prefetch("participant", queryset=_participants_with_consent()),
+            Prefetch(
+                "attributions",
+                queryset=SegmentAttribution.objects.select_related("participant").order_by(
+                    "participant__pseudonym"
+                ),
+            ),
+        )
         .order_by("order")
     )
+    withheld = {
+        w.segment_id: w
+        for w in withheld_turns(
+            source_ids=[source.pk], withdrawals=Participant.objects.withdrawals()
+        ).get(source.pk, [])
+    }
+    for turn in turns:
+        found = withheld.get(turn.pk)
+        turn.withheld = found
+        turn.withdrawn_on = found.date if found else None
+    return turns
+
+
+def turn_participants(
+    *, source_id: int, span: tuple[int, int] | None = None
+) -> list[tuple[int, int, int | None]]:
+    """`(start, end, participant id)` of a source's turns (those overlapping `span` when
+    given) in text order, where the participant is the speaker, else the first participant
+    the paragraph is attributed to. One query; read with `participant_at`."""
+    first_attributed = (
+        SegmentAttribution.objects.filter(segment=OuterRef("pk"))
+        .order_by("participant_id")
+        .values("participant_id")[:1]
+    )
+    turns = Segment.objects.filter(source_id=source_id)
+    if span is not None:
+        turns = turns.filter(start__lt=span[1], end__gt=span[0])
+    return [
+        (start, end, speaker if speaker is not None else attributed)
+        for start, end, speaker, attributed in turns.annotate(attributed=Subquery(first_attributed))
+        .order_by("start")
+        .values_list("start", "end", "participant_id", "attributed")
+    ]
+
+
+def participant_at(turns: list[tuple[int, int, int | None]], start: int, end: int) -> int | None:
+    """The participant of the first turn of `turns` (from `turn_participants`) overlapping
+    `[start, end)` that has one: a coding's denormalised participant."""
+    return next((p for s, e, p in turns if s < end and e > start and p is not None), None)
 
 
 def source_people(*, source: Source) -> dict[str, list]:
@@ -135,13 +185,6 @@ def source_speakers(*, source: Source, turns: list[Segment] | None = None) -> li
 
 def site_participants(*, site: Site) -> list[Participant]:
     return list(_participants_with_consent().filter(site=site).order_by("pseudonym"))
-
-
-def excluded_participant_ids(*, site: Site | None = None) -> set[int]:
-    qs = Participant.objects.excluded_by_consent()
-    if site is not None:
-        qs = qs.filter(site=site)
-    return set(qs.values_list("pk", flat=True))
 
 
 def import_job_list(*, site: Site, limit: int = 100) -> list[ImportJob]:

@@ -27,7 +27,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest, Substr
 
+from fieldwork.consent import render as render_withheld
+from fieldwork.consent import withheld_turns
 from fieldwork.models import Segment, Source
+from sites.access import sees_withdrawn_words
 from sites.models import Participant, Profession, ResearchPhase, Site, is_project_lead
 
 from .models import (
@@ -505,13 +508,30 @@ class Excerpt:
         return participant.pseudonym if participant else (self.coding.speaker_label or "")
 
 
-def with_phases(ids, phases: list[ResearchPhase], *, context: bool = False) -> list[Excerpt]:
+def with_phases(
+    ids, phases: list[ResearchPhase], *, context: bool = False, user=None
+) -> list[Excerpt]:
     """Load the excerpts `ids` (a slice of `excerpt_queryset`) with their phases; `context`
-    adds the text around each quote (the retrieval page shows it, exports do not)."""
-    return [
-        Excerpt(c, phase_for(c.source.date, phases))
-        for c in excerpt_details(list(ids), context=context)
-    ]
+    adds the text around each quote (the retrieval page shows it, exports do not), as HTML
+    in which words of withheld turns are marked for `user` if they lead the excerpt's site,
+    else replaced by the withdrawal marker (`fieldwork.consent`)."""
+    codings = excerpt_details(list(ids), context=context)
+    if context:
+        _consent_context(codings, user)
+    return [Excerpt(c, phase_for(c.source.date, phases)) for c in codings]
+
+
+def _consent_context(codings: list[ExcerptCoding], user) -> None:
+    """The excerpts' context through the consent exclusion: the quote itself is consented
+    (`consent_filter`), the words around it may be anyone's. Two queries."""
+    withheld = withheld_turns(
+        source_ids={c.source_id for c in codings}, withdrawals=Participant.objects.withdrawals()
+    )
+    for c in codings:
+        turns = withheld.get(c.source_id, [])
+        marked = sees_withdrawn_words(user, c.site_id)
+        c.before = render_withheld(c.before, c.start - len(c.before), turns, marked=marked)
+        c.after = render_withheld(c.after, c.end, turns, marked=marked)
 
 
 # --- dashboard --------------------------------------------------------------------------
