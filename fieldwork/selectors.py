@@ -4,6 +4,7 @@ counts (asserted in the view tests)."""
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -138,6 +139,35 @@ def participant_at(turns: list[tuple[int, int, int | None]], start: int, end: in
     """The participant of the first turn of `turns` (from `turn_participants`) overlapping
     `[start, end)` that has one: a coding's denormalised participant."""
     return next((p for s, e, p in turns if s < end and e > start and p is not None), None)
+
+
+def is_paragraph_source(turns: list[Segment]) -> bool:
+    """Paragraphs (field notes, a document), not speaker turns: what may be attributed."""
+    return bool(turns) and not any(t.speaker or t.participant_id or t.researcher_id for t in turns)
+
+
+@dataclass(frozen=True)
+class AttributionChoice:
+    participant: Participant
+    suggested: bool  # the pseudonym appears in the paragraph
+    checked: bool
+
+
+def attach_attribution_choices(*, turns: list[Segment], participants: list[Participant]) -> None:
+    """Give each paragraph of `turns` (from `source_turns`: attributions loaded, so no query)
+    `attribution_choices`: the site's participants to attribute it to, those whose pseudonym
+    appears in it (a whole word, any case) first, as suggestions."""
+    patterns = [
+        (p, re.compile(rf"(?<!\w){re.escape(p.pseudonym)}(?!\w)", re.IGNORECASE))
+        for p in participants
+    ]
+    for turn in turns:
+        attributed = {a.participant_id for a in turn.attributions.all()}
+        named = {p.pk for p, pattern in patterns if pattern.search(turn.body)}
+        turn.attribution_choices = sorted(
+            (AttributionChoice(p, p.pk in named, p.pk in attributed) for p in participants),
+            key=lambda c: (not c.suggested, c.participant.pseudonym.casefold()),
+        )
 
 
 def source_people(*, source: Source) -> dict[str, list]:

@@ -16,6 +16,7 @@ from sites.models import Site
 from . import search as fieldwork_search
 from . import selectors, services
 from .forms import (
+    AttributionForm,
     DocumentForm,
     ImportForm,
     InterviewForm,
@@ -418,6 +419,11 @@ def import_purge(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     source, access = selectors.get_source_for_user(request.user, pk)
     turns = selectors.source_turns(source=source)
+    can_attribute = access.can_edit and selectors.is_paragraph_source(turns)
+    if can_attribute:
+        selectors.attach_attribution_choices(
+            turns=turns, participants=selectors.site_participants(site=access.site)
+        )
     return render(
         request,
         "fieldwork/source_detail.html",
@@ -426,12 +432,40 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "site": access.site,
             "access": access,
             "turns": turns,
+            "can_attribute": can_attribute,
             "speakers": selectors.source_speakers(source=source, turns=turns),
             "phase": source.phase,
             "jobs": list(source.import_jobs.select_related("site").order_by("-created_at")[:3]),
             **selectors.source_people(source=source),
         },
     )
+
+
+@require_POST
+def source_attribute(request: HttpRequest, pk: int) -> HttpResponse:
+    """Attribute one paragraph of the notes to the participants it reports on."""
+    source, access = selectors.get_source_for_user(request.user, pk)
+    require(access.can_edit, EDIT_DENIED)
+    form = AttributionForm(request.POST, source=source)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(source)
+    segment = form.cleaned_data["paragraph"]
+    try:
+        chosen = services.segment_attribute(
+            segment=segment, participants=form.cleaned_data["participants"], actor=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return redirect(source)
+    names = ", ".join(p.pseudonym for p in chosen)
+    messages.success(
+        request,
+        f"Paragraph {segment.order + 1} attributed to {names}."
+        if chosen
+        else f"Paragraph {segment.order + 1} is no longer attributed to anyone.",
+    )
+    return redirect(f"{source.get_absolute_url()}#turn-{segment.order}")
 
 
 @require_http_methods(["GET", "POST"])
