@@ -31,14 +31,29 @@ def withheld_q(excluded_ids: Iterable[int]) -> Q:
     return Q(participant_id__in=ids) | Q(pk__in=attributed)
 
 
-def consented_segments(segments: QuerySet[Segment], excluded_ids: Iterable[int]) -> QuerySet:
-    """`segments` without the withheld turns (a plain id list and one anti-join: a
-    correlated consent subquery inside a full-text query is re-run for every match)."""
+def unmapped_q(prefix: str = "") -> Q:
+    """Q on `Segment` (through `prefix`, e.g. "segments__"): a turn whose speaker label is
+    mapped to nobody. Its words escape every consent check, so pages flag it."""
+    return (
+        ~Q(**{f"{prefix}speaker": ""})
+        & Q(**{f"{prefix}participant__isnull": True})
+        & Q(**{f"{prefix}researcher__isnull": True})
+    )
+
+
+def consented_segments(
+    segments: QuerySet[Segment], excluded_ids: Iterable[int], *, keep: Q | None = None
+) -> QuerySet:
+    """`segments` without the withheld turns, except those matching `keep` (a lead's sites),
+    from a plain id list and an uncorrelated subquery: a correlated consent subquery inside
+    a full-text query is re-run for every match."""
     ids = list(excluded_ids)
     if not ids:
         return segments
-    attributed = SegmentAttribution.objects.filter(participant_id__in=ids).values("segment_id")
-    return segments.exclude(participant_id__in=ids).exclude(pk__in=attributed)
+    withheld = withheld_q(ids)
+    if keep is not None:
+        withheld &= ~keep
+    return segments.exclude(withheld)
 
 
 @dataclass(frozen=True)

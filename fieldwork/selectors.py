@@ -8,11 +8,13 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.urls import reverse
 
 from sites.access import SiteAccess, get_object_at_site_for_user, get_object_for_user
 from sites.models import ConsentRecord, Participant, ResearchPhase, Site
+from sites.selectors import ConsentFlag
 
-from .consent import withheld_turns
+from .consent import unmapped_q, withheld_turns
 from .models import ImportJob, Replacement, Segment, SegmentAttribution, Source
 
 
@@ -55,7 +57,10 @@ def source_list(*, site: Site, filters: SourceFilters | None = None) -> QuerySet
     return (
         sources.distinct()
         .select_related("created_by", "observation__observer", "interview", "document")
-        .annotate(turn_count=Count("segments", distinct=True))
+        .annotate(
+            turn_count=Count("segments", distinct=True),
+            unmapped_count=Count("segments", filter=unmapped_q(prefix="segments__"), distinct=True),
+        )
         .order_by("-date", "title", "pk")
     )
 
@@ -215,6 +220,43 @@ def source_speakers(*, source: Source, turns: list[Segment] | None = None) -> li
 
 def site_participants(*, site: Site) -> list[Participant]:
     return list(_participants_with_consent().filter(site=site).order_by("pseudonym"))
+
+
+def sources_with_unmapped_speakers(*, site: Site) -> list[Source]:
+    """The site's sources with turns whose speaker is mapped to nobody (`unmapped_count`
+    turns each), for the site page's flag. One query."""
+    return list(
+        Source.objects.filter(site=site)
+        .annotate(unmapped_count=Count("segments", filter=unmapped_q(prefix="segments__")))
+        .filter(unmapped_count__gt=0)
+        .defer("text")
+        .order_by("-date", "title", "pk")
+    )
+
+
+def unmapped_speaker_flags(site: Site) -> list[ConsentFlag]:
+    """For sites.selectors.consent_flag_providers: sources whose speaker labels are mapped
+    to nobody, whose words therefore escape every consent check."""
+    sources = sources_with_unmapped_speakers(site=site)
+    if not sources:
+        return []
+    turns = sum(s.unmapped_count for s in sources)
+    return [
+        ConsentFlag(
+            f"{len(sources)} source{'s' if len(sources) != 1 else ''} "
+            f"{'have' if len(sources) != 1 else 'has'} {turns} turn{'s' if turns != 1 else ''} "
+            "whose speaker is not mapped to a participant: a withdrawal cannot reach those "
+            "words until the speaker is mapped.",
+            [
+                (
+                    f"Map the speakers of “{s.title}” ({s.unmapped_count} turn"
+                    f"{'s' if s.unmapped_count != 1 else ''})",
+                    reverse("fieldwork:source-speakers", kwargs={"pk": s.pk}),
+                )
+                for s in sources
+            ],
+        )
+    ]
 
 
 def import_job_list(*, site: Site, limit: int = 100) -> list[ImportJob]:

@@ -935,12 +935,21 @@ def import_file(
 
 def consent_impact(participant: Participant) -> list[str]:
     """For sites.services.consent_impact_providers: what a withdrawal takes out of outputs."""
-    turns = Segment.objects.filter(participant=participant)
-    count = turns.count()
-    if not count:
-        return []
-    sources = turns.values("source").distinct().count()
-    return [
-        f"{count} speaker turn{'s' if count != 1 else ''} in {sources} "
-        f"source{'s' if sources != 1 else ''}"
-    ]
+    lines = []
+    for turns, what in (
+        (Segment.objects.filter(participant=participant), "speaker turn"),
+        (
+            Segment.objects.filter(attributions__participant=participant).exclude(
+                participant=participant
+            ),
+            "attributed field-note paragraph",
+        ),
+    ):
+        count = turns.count()
+        if count:
+            sources = turns.values("source").distinct().count()
+            lines.append(
+                f"{count} {what}{'s' if count != 1 else ''} in {sources} "
+                f"source{'s' if sources != 1 else ''}"
+            )
+    return lines

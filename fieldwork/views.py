@@ -56,10 +56,11 @@ def site_fieldwork(request: HttpRequest, code: str) -> HttpResponse:
     all_phases = selectors.phases()
     sources = list(selectors.source_list(site=access.site, filters=form.filters())[:500])
     rows = [(source, selectors.phase_for(source.date, all_phases)) for source in sources]
+    unmapped = sum(1 for source in sources if source.unmapped_count)
     return render(
         request,
         "fieldwork/source_list.html",
-        {"site": access.site, "access": access, "form": form, "rows": rows},
+        {"site": access.site, "access": access, "form": form, "rows": rows, "unmapped": unmapped},
     )
 
 

@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
     Func,
     IntegerField,
@@ -28,7 +29,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest, Substr
 
 from fieldwork.consent import render as render_withheld
-from fieldwork.consent import withheld_turns
+from fieldwork.consent import unmapped_q, withheld_turns
 from fieldwork.models import Segment, Source
 from sites.access import sees_withdrawn_words
 from sites.models import Participant, Profession, ResearchPhase, Site, is_project_lead
@@ -634,6 +635,20 @@ def dashboard_data(
     maximum = max((max(r.cells, default=0) for r in rows), default=0)
     undated = any(r.by_phase[-1] for r in rows)
     return Dashboard(sites, phases, rows, measure, maximum, is_project_lead(user), undated)
+
+
+def unmapped_coded_turns(*, user, sites: list[Site]) -> int:
+    """How many coded turns (overlapped by a coding the user may see) have a speaker label
+    mapped to no participant: their words escape the consent exclusion, so the dashboard
+    says how many there are. One query; unmapped turns are few, each probes the codings'
+    (source, start) index."""
+    coded = Coding.objects.filter(
+        source_id=OuterRef("source_id"), start__lt=OuterRef("end"), end__gt=OuterRef("start")
+    )
+    turns = Segment.objects.filter(unmapped_q())
+    if not is_project_lead(user):
+        turns = turns.filter(source__site_id__in=[s.pk for s in sites])
+    return turns.filter(Exists(coded)).count()
 
 
 def cooccurrence(

@@ -573,6 +573,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "measure_label": selectors.MEASURES[measure],
             "base_query": base_query,
             "chart": chart,
+            "unmapped_coded_turns": selectors.unmapped_coded_turns(user=request.user, sites=sites),
             "matrix_rows": dashboard_matrix_rows(
                 data, measure_label=selectors.MEASURES[measure], cell_query=_cell_query(request)
             ),
