@@ -743,14 +743,20 @@ def agreement_for(*, exercise: AgreementExercise) -> AgreementResult:
 
     coders = list(exercise.coders.order_by("username"))
     source_ids = list(exercise.sources.values_list("pk", flat=True))
-    excluded = set(excluded_participant_ids())
+    withheld = {
+        w.segment_id
+        for turns in withheld_turns(
+            source_ids=source_ids, withdrawals=Participant.objects.withdrawals()
+        ).values()
+        for w in turns
+    }
     segments = list(
         Segment.objects.filter(source_id__in=source_ids, end__gt=F("start"))
         .only("pk", "source_id", "start", "end", "order", "speaker", "participant_id")
         .order_by("source_id", "start")
     )
     titles = dict(Source.objects.filter(pk__in=source_ids).values_list("pk", "title"))
-    units = [s for s in segments if s.participant_id not in excluded]
+    units = [s for s in segments if s.pk not in withheld]
     by_source: dict[int, list] = defaultdict(list)
     for s in units:
         by_source[s.source_id].append(s)
