@@ -118,6 +118,13 @@ def source_turns(*, source: Source) -> list[Segment]:
     return turns
 
 
+def has_withheld_turns(*, source: Source) -> bool:
+    """Whether any turn of `source` is withheld (`fieldwork.consent`). At most two queries."""
+    return bool(
+        withheld_turns(source_ids=[source.pk], withdrawals=Participant.objects.withdrawals())
+    )
+
+
 def turn_participants(
     *, source_id: int, span: tuple[int, int] | None = None
 ) -> list[tuple[int, int, int | None]]:

@@ -112,6 +112,18 @@ def _observation_initial(source) -> dict:
     }
 
 
+WITHHELD_EDIT_DENIED = (
+    "These field notes hold words withheld after a participant withdrew consent: only a lead "
+    "can edit them (the editor shows every word)."
+)
+
+
+def _require_notes_visible(source, access) -> None:
+    """The notes editor shows the whole text: below lead, not when some of it is withheld."""
+    if not access.sees_withdrawn_words:
+        require(not selectors.has_withheld_turns(source=source), WITHHELD_EDIT_DENIED)
+
+
 @require_http_methods(["GET", "POST"])
 def source_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit a source's record: the field log (observation), interview or document details."""
@@ -119,6 +131,7 @@ def source_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require(access.can_edit, EDIT_DENIED)
     context = {"source": source, "site": access.site, "access": access}
     if hasattr(source, "observation"):
+        _require_notes_visible(source, access)
         observation = source.observation
         form = ObservationForm(
             request.POST or None, site=access.site, initial=_observation_initial(source)
@@ -215,6 +228,7 @@ def observation_autosave(request: HttpRequest, pk: int) -> JsonResponse:
     require(access.can_edit, EDIT_DENIED)
     if not hasattr(source, "observation"):
         raise Http404("Not an observation.")
+    _require_notes_visible(source, access)
     observation = services.observation_autosave(
         observation=source.observation, notes=request.POST.get("notes", "")
     )
@@ -434,6 +448,7 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "access": access,
             "turns": turns,
             "can_attribute": can_attribute,
+            "notes_locked": not access.sees_withdrawn_words and any(t.withheld for t in turns),
             "speakers": selectors.source_speakers(source=source, turns=turns),
             "phase": source.phase,
             "jobs": list(source.import_jobs.select_related("site").order_by("-created_at")[:3]),

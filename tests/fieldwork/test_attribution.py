@@ -295,3 +295,24 @@ def test_dashboard_says_how_many_coded_turns_have_no_mapped_speaker(
     assert "2 coded turns have no mapped speaker" in page
     page = client_for(outsider).get(reverse("themes:dashboard")).text
     assert "no mapped speaker" not in page
+
+
+def test_a_researcher_cannot_open_notes_holding_withheld_words_in_the_editor(
+    notes, people, client_for, researcher, lead
+):
+    services.segment_attribute(
+        segment=notes.segments.get(order=1), participants=[people["wendy"]], actor=researcher
+    )
+    withdraw(people["wendy"])
+    client = client_for(researcher)
+    page = client.get(notes.get_absolute_url()).text
+    assert "Only a lead can edit these notes" in page and "Edit field notes" not in page
+    edit = reverse("fieldwork:source-edit", kwargs={"pk": notes.pk})
+    response = client.get(edit)
+    assert response.status_code == 403 and "rang the school nurse" not in response.text
+    autosave = reverse("fieldwork:observation-autosave", kwargs={"pk": notes.pk})
+    assert client.post(autosave, {"notes": "x"}).status_code == 403
+    notes.observation.refresh_from_db()
+    assert notes.observation.draft_notes == ""
+    response = client_for(lead).get(edit)
+    assert response.status_code == 200 and "rang the school nurse" in response.text
