@@ -90,8 +90,8 @@ def _participants_with_consent() -> QuerySet[Participant]:
 
 def source_turns(*, source: Source) -> list[Segment]:
     """The source's turns with speaker, profession, consent history and attributed
-    participants loaded, each with `withdrawn_on`: the date of the withdrawal that withholds
-    it (`fieldwork.consent`), or None. Constant queries."""
+    participants loaded, each with `withheld`: the `fieldwork.consent.Withheld` record (with
+    the withdrawal's date) when the turn is withheld, else None. Constant queries."""
     turns = list(
         source.segments.select_related("researcher")
         .prefetch_related(
@@ -112,9 +112,7 @@ def source_turns(*, source: Source) -> list[Segment]:
         ).get(source.pk, [])
     }
     for turn in turns:
-        found = withheld.get(turn.pk)
-        turn.withheld = found
-        turn.withdrawn_on = found.date if found else None
+        turn.withheld = withheld.get(turn.pk)
     return turns
 
 
