@@ -342,3 +342,26 @@ def test_agreement_units_leave_out_an_attributed_paragraph(world, notes, researc
     withdraw(world["wendy"])
     result = agreement_for(exercise=exercise)
     assert (result.units, result.excluded_units) == (2, 1)
+
+
+@pytest.mark.parametrize("view", [workspace, fragment])
+def test_workspace_query_count_does_not_grow_with_withheld_turns(
+    world, site_a, client_for, researcher, view
+):
+    from tests.factories import make_source_with_turns
+
+    withdraw(world["wendy"])
+
+    def source(n):
+        turns = [("Wendy", "I rang the nurse.", world["wendy"]), ("Helen", "Fine.", world["helen"])]
+        return make_source_with_turns(site=site_a, turns=turns * n)
+
+    few, many = source(1), source(40)
+    client = client_for(researcher)
+    view(client, few)
+    with CaptureQueriesContext(connection) as small:
+        view(client, few)
+    with CaptureQueriesContext(connection) as large:
+        response = view(client, many)
+    assert len(large.captured_queries) == len(small.captured_queries)
+    assert response.text.count(MARKER) == 40
