@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from sites.models import Participant, ResearchPhase, Site
 
-from .models import DocumentType, InterviewMode, Replacement, SourceKind
+from .models import DocumentType, InterviewMode, Replacement, Segment, SourceKind
 from .selectors import SourceFilters
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -262,6 +262,33 @@ class SpeakerMapForm(forms.Form):
         if target.startswith("r:"):
             return {"participant": None, "researcher": self.researchers[target[2:]]}
         return {"participant": None, "researcher": None}
+
+
+class AttributionForm(forms.Form):
+    """Who a paragraph reports on: the paragraph (by its number in the source) and any of
+    the site's participants (none clears the attribution)."""
+
+    paragraph = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    participants = forms.ModelMultipleChoiceField(
+        queryset=Participant.objects.none(), required=False
+    )
+
+    def __init__(self, *args, source, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.source = source
+        self.fields["participants"].queryset = Participant.objects.filter(site=source.site_id)
+        self.fields["participants"].error_messages["invalid_choice"] = (
+            "Choose participants of this site from the list."
+        )
+
+    def clean_paragraph(self) -> Segment:
+        order = self.cleaned_data["paragraph"]
+        segment = self.source.segments.filter(order=order).first()
+        if segment is None:
+            raise forms.ValidationError(
+                "That paragraph is no longer in the notes: reload the page."
+            )
+        return segment
 
 
 class SpeakerMergeForm(forms.Form):

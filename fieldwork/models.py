@@ -131,6 +131,39 @@ class Segment(models.Model):
         return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+class SegmentAttribution(models.Model):
+    """A participant a paragraph of field notes (or of a document) reports on: what they said
+    or did, written by the researcher. An attributed paragraph follows the consent of each
+    attributed participant, as a turn follows its speaker's."""
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="attributions")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="attributions"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["segment", "participant"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["segment", "participant"], name="segment_attribution_unique"
+            )
+        ]
+        # Consent exclusion starts from the (few) withdrawn participants: this index finds
+        # their attributed paragraphs without touching anyone else's.
+        indexes = [models.Index(fields=["participant", "segment"], name="attribution_participant")]
+
+    def __str__(self) -> str:
+        return f"{self.segment} → {self.participant}"
+
+
 # --- the kinds of fieldwork a Source comes from ------------------------------------------
 
 

@@ -10,7 +10,10 @@ found, so a search answers in well under a second whatever it matches.
 SQLite (the quick start): the same syntax parsed here into case-insensitive substring tests,
 with <mark> highlighting done in Python. Same results page, same hit shape; no stemming.
 
-Withdrawn participants' turns (Participant.objects.excluded_by_consent()) never appear.
+Withheld turns (spoken by or attributed to a participant excluded by consent, see
+`fieldwork.consent`) never appear to anyone below lead: not as hits, and not in any snippet or
+headline, which are cut from the hit's own turn only. A lead of the turn's site finds them,
+marked as withdrawn.
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ from django.db.models import F, Q, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from sites.models import Participant, Site
+from sites.access import site_roles
+from sites.models import Participant, Role, Site, is_project_lead
 
+from .consent import Withheld, consented_segments, withheld_turns
 from .models import Segment
 
 # Highlight markers: control characters that normalise_text never lets into a source text,
@@ -39,6 +44,8 @@ RANK_CAP = 2_000
 class SearchHit:
     segment: Segment
     snippet: SafeString
+    # Set on a withheld turn, which only a lead of its site finds (its words marked).
+    withheld: Withheld | None = None
 
     @property
     def source(self):
@@ -203,13 +210,17 @@ def search_segments(
     query = " ".join(query.split())[:500]
     if not query:
         return SearchResults(query, [], 0, limit)
-    excluded = Participant.objects.excluded_ids()
+    withdrawals = Participant.objects.withdrawals()
+    # Withheld turns are found only at sites the user leads (their words marked); everyone
+    # else never finds them, not even as a marker, which would tell that the words matched.
+    segments = Segment.objects.filter(source__site__in=Site.objects.visible_to(user))
+    if withdrawals and not is_project_lead(user):
+        led = [pk for pk, role in site_roles(user).items() if role == Role.LEAD]
+        segments = consented_segments(segments, withdrawals, keep=Q(source__site_id__in=led))
     base = (
-        Segment.objects.filter(source__site__in=Site.objects.visible_to(user))
         # Decided per search, as a plain id list: a correlated consent subquery inside the
         # full-text query made PostgreSQL re-evaluate it for every matching turn.
-        .exclude(participant_id__in=excluded)
-        .select_related("source__site", "participant__profession", "researcher")
+        segments.select_related("source__site", "participant__profession", "researcher")
         # A hit needs its source's title and date, never its whole text.
         .defer("source__text")
     )
@@ -219,7 +230,7 @@ def search_segments(
         base = base.filter(source__kind=kind)
     if connection.vendor == "postgresql":
         hits, total = _pg_search(base, query, limit)
-        return SearchResults(query, hits, total, limit)
+        return SearchResults(query, _mark_withheld(hits, withdrawals), total, limit)
     groups = parse_websearch(query)
     if not groups:
         return SearchResults(query, [], 0, limit)
@@ -228,4 +239,19 @@ def search_segments(
     terms = [t.text for g in groups for t in g if not t.negated]
     rows = matches.order_by("source__date", "source_id", "order")[:limit]
     hits = [SearchHit(row, highlight(row.text, terms)) for row in rows]
-    return SearchResults(query, hits, total, limit)
+    return SearchResults(query, _mark_withheld(hits, withdrawals), total, limit)
+
+
+def _mark_withheld(hits: list[SearchHit], withdrawals: dict) -> list[SearchHit]:
+    """Flag the withheld turns among the hits (a lead's only); one query, none when nobody
+    has withdrawn."""
+    if not withdrawals or not hits:
+        return hits
+    found = {
+        w.segment_id: w
+        for turns in withheld_turns(
+            source_ids={h.segment.source_id for h in hits}, withdrawals=withdrawals
+        ).values()
+        for w in turns
+    }
+    return [SearchHit(h.segment, h.snippet, found.get(h.segment.pk)) for h in hits]

@@ -4,14 +4,18 @@ counts (asserted in the view tests)."""
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.urls import reverse
 
 from sites.access import SiteAccess, get_object_at_site_for_user, get_object_for_user
 from sites.models import ConsentRecord, Participant, ResearchPhase, Site
+from sites.selectors import ConsentFlag
 
-from .models import ImportJob, Replacement, Segment, Source
+from .consent import unmapped_q, withheld_turns
+from .models import ImportJob, Replacement, Segment, SegmentAttribution, Source
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,10 @@ def source_list(*, site: Site, filters: SourceFilters | None = None) -> QuerySet
     return (
         sources.distinct()
         .select_related("created_by", "observation__observer", "interview", "document")
-        .annotate(turn_count=Count("segments", distinct=True))
+        .annotate(
+            turn_count=Count("segments", distinct=True),
+            unmapped_count=Count("segments", filter=unmapped_q(prefix="segments__"), distinct=True),
+        )
         .order_by("-date", "title", "pk")
     )
 
@@ -82,12 +89,95 @@ def _participants_with_consent() -> QuerySet[Participant]:
 
 
 def source_turns(*, source: Source) -> list[Segment]:
-    """The source's turns with speaker, profession and consent history loaded (3 queries)."""
-    return list(
+    """The source's turns with speaker, profession, consent history and attributed
+    participants loaded, each with `withheld`: the `fieldwork.consent.Withheld` record (with
+    the withdrawal's date) when the turn is withheld, else None. Constant queries."""
+    turns = list(
         source.segments.select_related("researcher")
-        .prefetch_related(Prefetch("participant", queryset=_participants_with_consent()))
+        .prefetch_related(
+            Prefetch("participant", queryset=_participants_with_consent()),
+            Prefetch(
+                "attributions",
+                queryset=SegmentAttribution.objects.select_related("participant").order_by(
+                    "participant__pseudonym"
+                ),
+            ),
+        )
         .order_by("order")
     )
+    withheld = {
+        w.segment_id: w
+        for w in withheld_turns(
+            source_ids=[source.pk], withdrawals=Participant.objects.withdrawals()
+        ).get(source.pk, [])
+    }
+    for turn in turns:
+        turn.withheld = withheld.get(turn.pk)
+    return turns
+
+
+def has_withheld_turns(*, source: Source) -> bool:
+    """Whether any turn of `source` is withheld (`fieldwork.consent`). At most two queries."""
+    return bool(
+        withheld_turns(source_ids=[source.pk], withdrawals=Participant.objects.withdrawals())
+    )
+
+
+def turn_participants(
+    *, source_id: int, span: tuple[int, int] | None = None
+) -> list[tuple[int, int, int | None]]:
+    """`(start, end, participant id)` of a source's turns (those overlapping `span` when
+    given) in text order, where the participant is the speaker, else the first participant
+    the paragraph is attributed to. One query; read with `participant_at`."""
+    first_attributed = (
+        SegmentAttribution.objects.filter(segment=OuterRef("pk"))
+        .order_by("participant_id")
+        .values("participant_id")[:1]
+    )
+    turns = Segment.objects.filter(source_id=source_id)
+    if span is not None:
+        turns = turns.filter(start__lt=span[1], end__gt=span[0])
+    return [
+        (start, end, speaker if speaker is not None else attributed)
+        for start, end, speaker, attributed in turns.annotate(attributed=Subquery(first_attributed))
+        .order_by("start")
+        .values_list("start", "end", "participant_id", "attributed")
+    ]
+
+
+def participant_at(turns: list[tuple[int, int, int | None]], start: int, end: int) -> int | None:
+    """The participant of the first turn of `turns` (from `turn_participants`) overlapping
+    `[start, end)` that has one: a coding's denormalised participant."""
+    return next((p for s, e, p in turns if s < end and e > start and p is not None), None)
+
+
+def is_paragraph_source(turns: list[Segment]) -> bool:
+    """Paragraphs (field notes, a document), not speaker turns: what may be attributed."""
+    return bool(turns) and not any(t.speaker or t.participant_id or t.researcher_id for t in turns)
+
+
+@dataclass(frozen=True)
+class AttributionChoice:
+    participant: Participant
+    suggested: bool  # the pseudonym appears in the paragraph
+    checked: bool
+
+
+def attach_attribution_choices(*, turns: list[Segment], participants: list[Participant]) -> None:
+    """Give each paragraph of `turns` (from `source_turns`: attributions loaded, so no query)
+    `attribution_choices`: the site's participants to attribute it to, those whose pseudonym
+    appears in it (a whole word, any case) first, as suggestions."""
+    patterns = [
+        (p, re.compile(rf"(?<!\w){re.escape(p.pseudonym)}(?!\w)", re.IGNORECASE))
+        for p in participants
+    ]
+    for turn in turns:
+        attributed = {a.participant_id for a in turn.attributions.all()}
+        named = {p.pk for p, pattern in patterns if pattern.search(turn.body)}
+        turn.attribution_choices = sorted(
+            (AttributionChoice(p, p.pk in named, p.pk in attributed) for p in participants),
+            key=lambda c: (not c.suggested, c.participant.pseudonym.casefold()),
+        )
 
 
 def source_people(*, source: Source) -> dict[str, list]:
@@ -137,11 +227,41 @@ def site_participants(*, site: Site) -> list[Participant]:
     return list(_participants_with_consent().filter(site=site).order_by("pseudonym"))
 
 
-def excluded_participant_ids(*, site: Site | None = None) -> set[int]:
-    qs = Participant.objects.excluded_by_consent()
-    if site is not None:
-        qs = qs.filter(site=site)
-    return set(qs.values_list("pk", flat=True))
+def sources_with_unmapped_speakers(*, site: Site) -> list[Source]:
+    """The site's sources with turns whose speaker is mapped to nobody (`unmapped_count`
+    turns each), for the site page's flag. One query."""
+    return list(
+        Source.objects.filter(site=site)
+        .annotate(unmapped_count=Count("segments", filter=unmapped_q(prefix="segments__")))
+        .filter(unmapped_count__gt=0)
+        .defer("text")
+        .order_by("-date", "title", "pk")
+    )
+
+
+def unmapped_speaker_flags(site: Site) -> list[ConsentFlag]:
+    """For sites.selectors.consent_flag_providers: sources whose speaker labels are mapped
+    to nobody, whose words therefore escape every consent check."""
+    sources = sources_with_unmapped_speakers(site=site)
+    if not sources:
+        return []
+    turns = sum(s.unmapped_count for s in sources)
+    return [
+        ConsentFlag(
+            f"{len(sources)} source{'s' if len(sources) != 1 else ''} "
+            f"{'have' if len(sources) != 1 else 'has'} {turns} turn{'s' if turns != 1 else ''} "
+            "whose speaker is not mapped to a participant: a withdrawal cannot reach those "
+            "words until the speaker is mapped.",
+            [
+                (
+                    f"Map the speakers of “{s.title}” ({s.unmapped_count} turn"
+                    f"{'s' if s.unmapped_count != 1 else ''})",
+                    reverse("fieldwork:source-speakers", kwargs={"pk": s.pk}),
+                )
+                for s in sources
+            ],
+        )
+    ]
 
 
 def import_job_list(*, site: Site, limit: int = 100) -> list[ImportJob]:

@@ -42,6 +42,7 @@ from .models import (
     Observation,
     Replacement,
     Segment,
+    SegmentAttribution,
     Source,
     SourceKind,
     private_storage,
@@ -337,8 +338,14 @@ def source_update_text(*, source: Source, text: str, actor) -> Source:
             s.speaker or s.participant_id or s.researcher_id or s.start_ms is not None
             for s in segments
         ):
+            attributed = list(
+                SegmentAttribution.objects.filter(segment__source=source).values_list(
+                    "pk", "segment__start", "segment__end", "participant_id", "created_by_id"
+                )
+            )
             source.segments.all().delete()
             _insert_segments(_paragraph_rows(source))
+            _carry_attributions(source, old_text, new_text, attributed)
         else:
             moved = reanchor(old_text, new_text, (Anchor(s.pk, s.start, s.end) for s in segments))
             by_pk = {s.pk: s for s in segments}
@@ -364,6 +371,32 @@ def source_update_text(*, source: Source, text: str, actor) -> Source:
             changes={"characters": [len(old_text), len(new_text)]},
         )
     return source
+
+
+def _carry_attributions(source: Source, old_text: str, new_text: str, attributed: list) -> None:
+    """Re-derived paragraphs keep their attributions: each old paragraph's range is carried
+    over the edit, and every new paragraph overlapping it is attributed to the same
+    participant (a split paragraph to both halves, merged ones to everyone), so an edit never
+    lets a withdrawn participant's words out of the consent exclusion."""
+    if not attributed:
+        return
+    moved = {
+        r.key: r
+        for r in reanchor(old_text, new_text, (Anchor(pk, s, e) for pk, s, e, _p, _u in attributed))
+    }
+    paragraphs = list(source.segments.order_by("start").values_list("pk", "start", "end"))
+    links = {}
+    for pk, _start, _end, participant_id, created_by_id in attributed:
+        result = moved[pk]
+        if result.status == "removed":
+            continue
+        for segment_id, start, end in paragraphs:
+            if start < max(result.end, result.start + 1) and end > result.start:
+                links[(segment_id, participant_id)] = created_by_id
+    SegmentAttribution.objects.bulk_create(
+        SegmentAttribution(segment_id=segment_id, participant_id=participant_id, created_by_id=by)
+        for (segment_id, participant_id), by in links.items()
+    )
 
 
 # --- speakers -----------------------------------------------------------------------------------
@@ -423,6 +456,55 @@ def source_speaker_merge(*, source: Source, label: str, into: str, actor) -> int
             changes={"label": label, "into": into, "turns": count},
         )
     return count
+
+
+def segment_attribute(
+    *, segment: Segment, participants: Iterable[Participant], actor
+) -> list[Participant]:
+    """Attribute a paragraph (field notes, a document) to the participants whose words or
+    actions it reports: it then follows each one's consent, as a turn follows its speaker's.
+    Replaces the paragraph's attributions; returns them. Codings' denormalised participant
+    follows (the speaker-change hooks run in the same transaction)."""
+    participants = sorted(set(participants), key=lambda p: p.pseudonym.casefold())
+    source = segment.source
+    if any(p.site_id != source.site_id for p in participants):
+        raise ValidationError("Choose participants of this site.")
+    with transaction.atomic():
+        # Lock the paragraph: two people attributing it at once apply one after the other.
+        Segment.objects.select_for_update().filter(pk=segment.pk).exists()
+        current = dict(
+            SegmentAttribution.objects.filter(segment=segment).values_list(
+                "participant_id", "participant__pseudonym"
+            )
+        )
+        wanted = {p.pk for p in participants}
+        if set(current) == wanted:
+            return participants
+        SegmentAttribution.objects.filter(segment=segment).exclude(
+            participant_id__in=wanted
+        ).delete()
+        for participant in participants:
+            if participant.pk not in current:
+                attribution = SegmentAttribution(
+                    segment=segment,
+                    participant=participant,
+                    created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                )
+                attribution.full_clean(exclude=["segment", "participant", "created_by"])
+                attribution.save()
+        for handler in speaker_change_handlers:
+            handler(source)
+        audit_record(
+            actor=actor,
+            verb="segment.attribute",
+            obj=source,
+            site=source.site,
+            changes={
+                "paragraph": segment.order + 1,
+                "participants": [sorted(current.values()), [p.pseudonym for p in participants]],
+            },
+        )
+    return participants
 
 
 # --- observations, interviews, documents ---------------------------------------------------
@@ -1068,12 +1150,21 @@ def import_file(
 
 def consent_impact(participant: Participant) -> list[str]:
     """For sites.services.consent_impact_providers: what a withdrawal takes out of outputs."""
-    turns = Segment.objects.filter(participant=participant)
-    count = turns.count()
-    if not count:
-        return []
-    sources = turns.values("source").distinct().count()
-    return [
-        f"{count} speaker turn{'s' if count != 1 else ''} in {sources} "
-        f"source{'s' if sources != 1 else ''}"
-    ]
+    lines = []
+    for turns, what in (
+        (Segment.objects.filter(participant=participant), "speaker turn"),
+        (
+            Segment.objects.filter(attributions__participant=participant).exclude(
+                participant=participant
+            ),
+            "attributed field-note paragraph",
+        ),
+    ):
+        count = turns.count()
+        if count:
+            sources = turns.values("source").distinct().count()
+            lines.append(
+                f"{count} {what}{'s' if count != 1 else ''} in {sources} "
+                f"source{'s' if sources != 1 else ''}"
+            )
+    return lines

@@ -12,6 +12,7 @@ urlpatterns = [
     path("sources/<int:pk>/autosave/", views.observation_autosave, name="observation-autosave"),
     path("sources/<int:pk>/transcript/", views.transcript_upload, name="transcript-upload"),
     path("sources/<int:pk>/speakers/", views.source_speakers, name="source-speakers"),
+    path("sources/<int:pk>/attribute/", views.source_attribute, name="source-attribute"),
     path(
         "sources/<int:pk>/anonymisation/",
         views.source_anonymisation,

@@ -16,6 +16,7 @@ from sites.models import Site
 from . import search as fieldwork_search
 from . import selectors, services
 from .forms import (
+    AttributionForm,
     DocumentForm,
     DraftForm,
     ImportForm,
@@ -56,10 +57,11 @@ def site_fieldwork(request: HttpRequest, code: str) -> HttpResponse:
     all_phases = selectors.phases()
     sources = list(selectors.source_list(site=access.site, filters=form.filters())[:500])
     rows = [(source, selectors.phase_for(source.date, all_phases)) for source in sources]
+    unmapped = sum(1 for source in sources if source.unmapped_count)
     return render(
         request,
         "fieldwork/source_list.html",
-        {"site": access.site, "access": access, "form": form, "rows": rows},
+        {"site": access.site, "access": access, "form": form, "rows": rows, "unmapped": unmapped},
     )
 
 
@@ -111,6 +113,18 @@ def _observation_initial(source) -> dict:
     }
 
 
+WITHHELD_EDIT_DENIED = (
+    "These field notes hold words withheld after a participant withdrew consent: only a lead "
+    "can edit them (the editor shows every word)."
+)
+
+
+def _require_notes_visible(source, access) -> None:
+    """The notes editor shows the whole text: below lead, not when some of it is withheld."""
+    if not access.sees_withdrawn_words:
+        require(not selectors.has_withheld_turns(source=source), WITHHELD_EDIT_DENIED)
+
+
 @require_http_methods(["GET", "POST"])
 def source_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit a source's record: the field log (observation), interview or document details."""
@@ -118,6 +132,7 @@ def source_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require(access.can_edit, EDIT_DENIED)
     context = {"source": source, "site": access.site, "access": access}
     if hasattr(source, "observation"):
+        _require_notes_visible(source, access)
         observation = source.observation
         form = ObservationForm(
             request.POST or None, site=access.site, initial=_observation_initial(source)
@@ -214,6 +229,7 @@ def observation_autosave(request: HttpRequest, pk: int) -> HttpResponse:
     require(access.can_edit, EDIT_DENIED)
     if not hasattr(source, "observation"):
         raise Http404("Not an observation.")
+    _require_notes_visible(source, access)
     form = DraftForm(request.POST)
     if not form.is_valid():
         message = " ".join(e for errors in form.errors.values() for e in errors)
@@ -430,6 +446,11 @@ def import_purge(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     source, access = selectors.get_source_for_user(request.user, pk)
     turns = selectors.source_turns(source=source)
+    can_attribute = access.can_edit and selectors.is_paragraph_source(turns)
+    if can_attribute:
+        selectors.attach_attribution_choices(
+            turns=turns, participants=selectors.site_participants(site=access.site)
+        )
     return render(
         request,
         "fieldwork/source_detail.html",
@@ -438,12 +459,41 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "site": access.site,
             "access": access,
             "turns": turns,
+            "can_attribute": can_attribute,
+            "notes_locked": not access.sees_withdrawn_words and any(t.withheld for t in turns),
             "speakers": selectors.source_speakers(source=source, turns=turns),
             "phase": source.phase,
             "jobs": list(source.import_jobs.select_related("site").order_by("-created_at")[:3]),
             **selectors.source_people(source=source),
         },
     )
+
+
+@require_POST
+def source_attribute(request: HttpRequest, pk: int) -> HttpResponse:
+    """Attribute one paragraph of the notes to the participants it reports on."""
+    source, access = selectors.get_source_for_user(request.user, pk)
+    require(access.can_edit, EDIT_DENIED)
+    form = AttributionForm(request.POST, source=source)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(source)
+    segment = form.cleaned_data["paragraph"]
+    try:
+        chosen = services.segment_attribute(
+            segment=segment, participants=form.cleaned_data["participants"], actor=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return redirect(source)
+    names = ", ".join(p.pseudonym for p in chosen)
+    messages.success(
+        request,
+        f"Paragraph {segment.order + 1} attributed to {names}."
+        if chosen
+        else f"Paragraph {segment.order + 1} is no longer attributed to anyone.",
+    )
+    return redirect(f"{source.get_absolute_url()}#turn-{segment.order}")
 
 
 @require_http_methods(["GET", "POST"])

@@ -63,6 +63,12 @@ class SiteAccess:
         return self.role == Role.LEAD
 
     @property
+    def sees_withdrawn_words(self) -> bool:
+        """Leads see a withdrawn participant's words marked in every view of the text; every
+        other role sees `[withdrawn: participant withdrew on DATE]` in their place."""
+        return self.role == Role.LEAD
+
+    @property
     def can_plan(self) -> bool:
         """Workshop series, mirror data, packs."""
         return self.role in PLAN_WORKSHOP_ROLES
@@ -73,6 +79,11 @@ def access_for(user, site: Site) -> SiteAccess | None:
         return SiteAccess(site=site, role=Role.LEAD, project_lead=True)
     role = site_roles(user).get(site.pk)
     return SiteAccess(site=site, role=role) if role else None
+
+
+def sees_withdrawn_words(user, site_id: int) -> bool:
+    """`SiteAccess.sees_withdrawn_words` for pages spanning sites (retrieval, search)."""
+    return is_project_lead(user) or site_roles(user).get(site_id) == Role.LEAD
 
 
 def get_site_for_user(user, code: str) -> SiteAccess:

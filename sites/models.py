@@ -185,19 +185,30 @@ class ParticipantQuerySet(SiteScopedQuerySet):
             condition |= Q(**{f"latest_{scope}__in": blocked})
         return self.annotate(**annotations).filter(condition)
 
-    def excluded_ids(self) -> list[int]:
-        """The ids of `excluded_by_consent()`, computed once per request by every output.
+    def withdrawals(self) -> dict[int, datetime.date]:
+        """Participant id -> the date of the withdrawal (or refusal) that excludes them, for
+        every participant in `excluded_by_consent()`: the one exclusion every output and
+        every view of the text reads, computed once per request, never stored.
 
         Only participants with some withdrawn or declined record can have it as their latest
-        decision, so the two 'latest decision' subqueries run on those few, not on everyone."""
+        decision, so the 'latest decision' subqueries run on those few, not on everyone."""
         blocked = [ConsentDecision.WITHDRAWN, ConsentDecision.DECLINED]
         candidates = ConsentRecord.objects.filter(decision__in=blocked).values("participant_id")
-        return list(
+        latest = ConsentRecord.objects.filter(
+            participant=models.OuterRef("pk"), scope__in=EXCLUDING_SCOPES, decision__in=blocked
+        ).order_by("-effective_date", "-recorded_at", "-pk")
+        rows = (
             self.filter(pk__in=candidates)
             .excluded_by_consent()
+            .annotate(withdrawn_on=models.Subquery(latest.values("effective_date")[:1]))
             .order_by()
-            .values_list("pk", flat=True)
+            .values_list("pk", "withdrawn_on")
         )
+        return dict(rows)
+
+    def excluded_ids(self) -> list[int]:
+        """The ids of `withdrawals()`."""
+        return list(self.withdrawals())
 
 
 class Participant(models.Model):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 
@@ -69,3 +70,24 @@ def participant_erased_at(*, participant: Participant):
         .values_list("at", flat=True)
         .first()
     )
+@dataclass(frozen=True)
+class ConsentFlag:
+    """A warning on the site page about words that escape the consent checks, with links
+    to where it is fixed."""
+
+    text: str
+    links: list[tuple[str, str]] = field(default_factory=list)  # (label, url)
+
+
+# Apps to the right of `sites` register a provider in their AppConfig.ready() (as for
+# `services.consent_impact_providers`): it receives a site, returns flags. Keeps the
+# dependency direction intact.
+ConsentFlagProvider = Callable[[Site], list[ConsentFlag]]
+consent_flag_providers: list[ConsentFlagProvider] = []
+
+
+def site_consent_flags(*, site: Site) -> list[ConsentFlag]:
+    flags: list[ConsentFlag] = []
+    for provider in consent_flag_providers:
+        flags.extend(provider(site))
+    return flags

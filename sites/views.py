@@ -85,6 +85,7 @@ def site_detail(request: HttpRequest, code: str) -> HttpResponse:
             "access": access,
             "participants": selectors.site_participants(site=access.site),
             "members": selectors.site_members(site=access.site),
+            "consent_flags": selectors.site_consent_flags(site=access.site),
         },
     )
 

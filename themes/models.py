@@ -9,9 +9,10 @@ For speed it carries two denormalised facts, both kept in step by the services:
   filters and participant counts.
 
 Consent exclusion is never stored and never relies on the denormalised participant: a coding is
-excluded when it overlaps any turn of a participant in `excluded_by_consent()`, computed per
-request (`consent_filter`), so a withdrawal, or a turn re-mapped to a withdrawn participant,
-takes effect at once.
+excluded when it overlaps any turn spoken by, or attributed to, a participant in
+`excluded_by_consent()` (`fieldwork.consent`), computed per request (`consent_filter`), so a
+withdrawal, a turn re-mapped or a paragraph attributed to a withdrawn participant, takes effect
+at once.
 """
 
 from __future__ import annotations
@@ -136,36 +137,53 @@ def excluded_participant_ids() -> list[int]:
     return Participant.objects.excluded_ids()
 
 
+def _overlapping(turns: QuerySet, prefix: str) -> Exists:
+    return Exists(
+        turns.filter(
+            source_id=OuterRef(f"{prefix}source_id"),
+            start__lt=OuterRef(f"{prefix}end"),
+            end__gt=OuterRef(f"{prefix}start"),
+        )
+    )
+
+
 def consent_filter(excluded_ids: list[int], prefix: str = "") -> Q:
-    """Q keeping only codings that overlap no turn of an excluded participant."""
+    """Q keeping only codings that overlap no withheld turn: none spoken by an excluded
+    participant, none attributed to one (`fieldwork.consent`)."""
     if not excluded_ids:
         return Q()
-    overlapping_excluded = Segment.objects.filter(
-        source_id=OuterRef(f"{prefix}source_id"),
-        start__lt=OuterRef(f"{prefix}end"),
-        end__gt=OuterRef(f"{prefix}start"),
-        participant_id__in=excluded_ids,
-    )
-    # PostgreSQL plans this as a hash anti-join on source_id against the (few) excluded
-    # participants' turns, with the range test as a join filter: no per-row index probes.
-    return ~Exists(overlapping_excluded)
+    # Two anti-joins rather than one with an OR: PostgreSQL plans each as a hash anti-join on
+    # source_id against the (few) excluded participants' turns, with the range test as a join
+    # filter; an OR across the attribution join would defeat the speaker index.
+    spoken = Segment.objects.filter(participant_id__in=excluded_ids)
+    attributed = Segment.objects.filter(attributions__participant_id__in=excluded_ids)
+    return ~_overlapping(spoken, prefix) & ~_overlapping(attributed, prefix)
 
 
-def excluded_codings(excluded_ids: list[int]) -> QuerySet:
-    """Ids of every coding overlapping a turn of an excluded participant, found from those
-    turns: for each, the codings of its source starting in [turn start - longest coding,
-    turn end) through the (source, start) index, kept when they end after the turn starts.
-    A coding overlapping the turn cannot start earlier than that (its length is at most the
-    longest coding's, read from the length index), so the set is exact."""
+def excluded_codings(excluded_ids: list[int]) -> tuple[QuerySet, QuerySet]:
+    """Ids of every coding overlapping a withheld turn (spoken by, then attributed to, an
+    excluded participant), found from those turns: for each, the codings of its source
+    starting in [turn start - longest coding, turn end) through the (source, start) index,
+    kept when they end after the turn starts. A coding overlapping the turn cannot start
+    earlier than that (its length is at most the longest coding's, read from the length
+    index), so the sets are exact."""
     longest = (
         Coding.objects.annotate(length=F("end") - F("start")).order_by("-length").values("length")
     )[:1]
-    return Coding.objects.filter(
+    bound = F("source__segments__start") - Subquery(longest)
+    spoken = Coding.objects.filter(
         source__segments__participant_id__in=excluded_ids,
         source__segments__end__gt=F("start"),
         source__segments__start__lt=F("end"),
-        start__gte=F("source__segments__start") - Subquery(longest),
+        start__gte=bound,
     ).values("pk")
+    attributed = Coding.objects.filter(
+        source__segments__attributions__participant_id__in=excluded_ids,
+        source__segments__end__gt=F("start"),
+        source__segments__start__lt=F("end"),
+        start__gte=bound,
+    ).values("pk")
+    return spoken, attributed
 
 
 def consent_filter_broad(excluded_ids: list[int]) -> Q:
@@ -175,7 +193,8 @@ def consent_filter_broad(excluded_ids: list[int]) -> Q:
     turn of the row's source. A query over a few codings (one theme) keeps the anti-join."""
     if not excluded_ids:
         return Q()
-    return ~Q(pk__in=excluded_codings(excluded_ids))
+    spoken, attributed = excluded_codings(excluded_ids)
+    return ~Q(pk__in=spoken) & ~Q(pk__in=attributed)
 
 
 def blind_source_ids(user) -> list[int]:

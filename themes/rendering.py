@@ -5,6 +5,10 @@ Each turn: `<article class="turn" id="turn-<order>" data-start data-end>` with t
 in `.turn-text`, split into plain text and `<span class="coded">` pieces. The text nodes
 inside `.turn-text` concatenate to exactly `source.text[start:end]`, so the browser can map a
 selection to code-point offsets by walking them.
+
+A withheld turn (`fieldwork.consent`: its speaker or an attributed participant withdrew) is
+`.turn-withdrawn`: leads see its words marked, every other role sees only the withdrawal
+marker (no words, no coded passages); the server refuses new codings on it either way.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
+from fieldwork.consent import Withheld, redact
 from fieldwork.models import Segment, Source
 
 from .models import Coding
@@ -27,11 +32,12 @@ class Turn:
     end: int
     speaker: str
     participant: object | None
+    withheld: Withheld | None = None
 
 
 def source_turns(source: Source, segments: list[Segment]) -> list[Turn]:
     turns = [
-        Turn(s.order, s.start, s.end, s.speaker, s.participant)
+        Turn(s.order, s.start, s.end, s.speaker, s.participant, getattr(s, "withheld", None))
         for s in sorted(segments, key=lambda s: s.start)
         if s.end > s.start
     ]
@@ -59,7 +65,9 @@ def _text(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def turns_html(source: Source, turns: list[Turn], codings: list[Coding]) -> SafeString:
+def turns_html(
+    source: Source, turns: list[Turn], codings: list[Coding], *, sees_withdrawn: bool = False
+) -> SafeString:
     # Plain f-strings and the standard library's html.escape (what django.utils.html.escape
     # calls): format_html and the lazy-aware escape cost more than the rest of the page.
     text = source.text
@@ -94,6 +102,10 @@ def turns_html(source: Source, turns: list[Turn], codings: list[Coding]) -> Safe
             cuts.add(min(c.end, turn.end))
         cuts = sorted(cuts)
         pieces: list[str] = []
+        withheld = turn.withheld
+        if withheld is not None and not sees_withdrawn:
+            cuts = []  # no words, no coded passages: only the marker
+            pieces.append(_text(withheld.marker))
         for a, b in zip(cuts, cuts[1:], strict=False):
             chunk = _text(text[a:b])
             active = tuple(c.pk for c in here if c.start <= a and c.end >= b)
@@ -122,12 +134,21 @@ def turns_html(source: Source, turns: list[Turn], codings: list[Coding]) -> Safe
                 f"({escape(turn.participant.profession.name)})</span>"
             )
         turn_stripes = "".join(stripes[c.pk] for c in here)
+        classes, note, text_class = "turn", "", "turn-text"
+        if withheld is not None:
+            classes += " turn-withdrawn"
+            text_class += " withdrawn-words" if sees_withdrawn else " turn-redacted"
+            if sees_withdrawn:
+                note = (
+                    '<p class="turn-withdrawn-note small mb-1">'
+                    f"{_text(withheld.marker)} Shown to leads only; cannot be coded.</p>"
+                )
         out.append(
-            f'<article class="turn" id="turn-{turn.order}" data-start="{turn.start}" '
+            f'<article class="{classes}" id="turn-{turn.order}" data-start="{turn.start}" '
             f'data-end="{turn.end}" tabindex="-1" aria-labelledby="turn-{turn.order}-speaker">'
             f'<div class="turn-body"><p class="turn-speaker" id="turn-{turn.order}-speaker">'
-            f"{speaker or 'Turn ' + str(turn.order + 1)}</p>"
-            f'<div class="turn-text">{"".join(pieces)}</div></div>'
+            f"{speaker or 'Turn ' + str(turn.order + 1)}</p>{note}"
+            f'<div class="{text_class}">{"".join(pieces)}</div></div>'
             f'<div class="turn-margin"><ul class="stripes list-unstyled" '
             f'aria-label="Themes in this turn">{turn_stripes}</ul></div></article>'
         )
@@ -140,14 +161,17 @@ def coder_label(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def coding_payload(coding: Coding, text: str, *, labels: dict | None = None) -> dict:
+def coding_payload(
+    coding: Coding, text: str, *, labels: dict | None = None, withheld: list[Withheld] = ()
+) -> dict:
     """What the coding panel shows for one coding. `labels` memoises coder names across a
-    page's codings (hundreds of codings, a handful of coders)."""
+    page's codings (hundreds of codings, a handful of coders); words of `withheld` turns are
+    replaced by the withdrawal marker in the quote (pass none to a lead)."""
     if labels is None:
         coder = coder_label(coding.coder)
     elif (coder := labels.get(coding.coder_id)) is None:
         coder = labels[coding.coder_id] = coder_label(coding.coder)
-    quote = text[coding.start : coding.end]
+    quote = redact(text[coding.start : coding.end], coding.start, list(withheld))
     if len(quote) > 300:
         quote = quote[:300] + "…"
     return {

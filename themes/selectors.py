@@ -32,7 +32,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest, Substr
 
+from fieldwork.consent import render as render_withheld
+from fieldwork.consent import unmapped_q, withheld_turns
 from fieldwork.models import Segment, Source
+from sites.access import sees_withdrawn_words
 from sites.models import Participant, Profession, ResearchPhase, Site, is_project_lead
 
 from .models import (
@@ -680,18 +683,38 @@ def _coder_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def with_phases(rows, phases: list[ResearchPhase], *, context: bool = False) -> list[Excerpt]:
+def with_phases(
+    rows, phases: list[ResearchPhase], *, context: bool = False, user=None
+) -> list[Excerpt]:
     """Load the passages `rows` (a slice of `excerpt_queryset`) with their phases;
-    `context` adds the text around each quote (the retrieval page shows it, exports do
-    not). Two queries, whatever the number."""
+    `context` adds the text around each quote (the retrieval page shows it, exports do not),
+    as HTML in which words of withheld turns are marked for `user` if they lead the
+    excerpt's site, else replaced by the withdrawal marker (`fieldwork.consent`). A constant
+    number of queries, whatever the number of passages."""
     groups = [sorted(int(pk) for pk in str(row["members"]).split(",")) for row in rows]
-    loaded = {c.pk: c for c in excerpt_details([pk for g in groups for pk in g], context=context)}
+    codings = excerpt_details([pk for g in groups for pk in g], context=context)
+    if context:
+        _consent_context(codings, user)
+    loaded = {c.pk: c for c in codings}
     excerpts = []
     for group in groups:
-        codings = [loaded[pk] for pk in group if pk in loaded]
-        if codings:
-            excerpts.append(Excerpt(codings[0], phase_for(codings[0].source.date, phases), codings))
+        members = [loaded[pk] for pk in group if pk in loaded]
+        if members:
+            excerpts.append(Excerpt(members[0], phase_for(members[0].source.date, phases), members))
     return excerpts
+
+
+def _consent_context(codings: list[ExcerptCoding], user) -> None:
+    """The excerpts' context through the consent exclusion: the quote itself is consented
+    (`consent_filter`), the words around it may be anyone's. Two queries."""
+    withheld = withheld_turns(
+        source_ids={c.source_id for c in codings}, withdrawals=Participant.objects.withdrawals()
+    )
+    for c in codings:
+        turns = withheld.get(c.source_id, [])
+        marked = sees_withdrawn_words(user, c.site_id)
+        c.before = render_withheld(c.before, c.start - len(c.before), turns, marked=marked)
+        c.after = render_withheld(c.after, c.end, turns, marked=marked)
 
 
 # --- dashboard --------------------------------------------------------------------------
@@ -831,6 +854,20 @@ def dashboard_data(
     return Dashboard(sites, phases, rows, measure, maximum, is_project_lead(user), undated)
 
 
+def unmapped_coded_turns(*, user, sites: list[Site]) -> int:
+    """How many coded turns (overlapped by a coding the user may see) have a speaker label
+    mapped to no participant: their words escape the consent exclusion, so the dashboard
+    says how many there are. One query; unmapped turns are few, each probes the codings'
+    (source, start) index."""
+    coded = Coding.objects.filter(
+        source_id=OuterRef("source_id"), start__lt=OuterRef("end"), end__gt=OuterRef("start")
+    )
+    turns = Segment.objects.filter(unmapped_q())
+    if not is_project_lead(user):
+        turns = turns.filter(source__site_id__in=[s.pk for s in sites])
+    return turns.filter(Exists(coded)).count()
+
+
 def cooccurrence(
     *, user, filters: ExcerptFilters, phases: list[ResearchPhase], sites: list[Site]
 ) -> dict[tuple[int, int], int]:
@@ -956,7 +993,13 @@ def agreement_for(*, exercise: AgreementExercise) -> AgreementResult:
 
     coders = list(exercise.coders.order_by("username"))
     source_ids = list(exercise.sources.values_list("pk", flat=True))
-    excluded = set(excluded_participant_ids())
+    withheld = {
+        w.segment_id
+        for turns in withheld_turns(
+            source_ids=source_ids, withdrawals=Participant.objects.withdrawals()
+        ).values()
+        for w in turns
+    }
     segments = list(
         Segment.objects.filter(source_id__in=source_ids, end__gt=F("start"))
         .select_related("participant")
@@ -964,7 +1007,7 @@ def agreement_for(*, exercise: AgreementExercise) -> AgreementResult:
         .order_by("source_id", "start")
     )
     titles = dict(Source.objects.filter(pk__in=source_ids).values_list("pk", "title"))
-    units = [s for s in segments if s.participant_id not in excluded]
+    units = [s for s in segments if s.pk not in withheld]
     by_source: dict[int, list] = defaultdict(list)
     for s in units:
         by_source[s.source_id].append(s)

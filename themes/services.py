@@ -14,9 +14,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from fieldwork.models import Segment, Source
+from fieldwork.consent import withheld_turns
+from fieldwork.models import Source
+from fieldwork.selectors import participant_at, turn_participants
 from sites.access import ApplicationError
-from sites.models import Site
+from sites.models import Participant, Site
 from sites.services import apply_changes, audit_record, field_snapshot
 
 from .models import THEME_FIELDS, AgreementExercise, Coding, Memo, Theme
@@ -250,18 +252,6 @@ def theme_retire(*, theme: Theme, actor, retired: bool = True) -> Theme:
 # --- codings ----------------------------------------------------------------------------
 
 
-def _first_participant(source_id: int, start: int, end: int) -> int | None:
-    """The participant of the first overlapping turn that has one."""
-    return (
-        Segment.objects.filter(
-            source_id=source_id, start__lt=end, end__gt=start, participant__isnull=False
-        )
-        .order_by("start")
-        .values_list("participant_id", flat=True)
-        .first()
-    )
-
-
 def coding_create(
     *, source: Source, theme: Theme, coder, start: int, end: int, memo: str = ""
 ) -> Coding:
@@ -273,7 +263,18 @@ def coding_create(
             f"The selection [{start}, {end}) is not within the source text "
             f"(0 to {len(source.text)} characters)."
         )
-    participant_id = _first_participant(source.pk, start, end)
+    withheld = withheld_turns(
+        source_ids=[source.pk], withdrawals=Participant.objects.withdrawals(), span=(start, end)
+    ).get(source.pk)
+    if withheld:
+        date = withheld[0].date
+        when = f" on {date.day} {date:%B %Y}" if date else ""
+        raise ValidationError(
+            f"These words cannot be coded: a participant they come from withdrew consent{when}."
+        )
+    participant_id = participant_at(
+        turn_participants(source_id=source.pk, span=(start, end)), start, end
+    )
     coding = Coding(
         source=source,
         site_id=source.site_id,
@@ -354,17 +355,10 @@ def coding_set_memo(*, coding: Coding, actor, memo: str, version: str | None = N
 def codings_refresh_speakers(*, source: Source) -> int:
     """Recompute the denormalised participant of every coding of `source` (after its turns
     were re-mapped to other participants). Returns how many codings changed."""
-    segments = list(
-        Segment.objects.filter(source=source)
-        .order_by("start")
-        .values_list("start", "end", "participant_id")
-    )
+    turns = turn_participants(source_id=source.pk)
     changed = []
     for coding in Coding.objects.filter(source=source).only("pk", "start", "end", "participant_id"):
-        participant_id = next(
-            (p for s, e, p in segments if s < coding.end and e > coding.start and p is not None),
-            None,
-        )
+        participant_id = participant_at(turns, coding.start, coding.end)
         if participant_id != coding.participant_id:
             coding.participant_id = participant_id
             changed.append(coding)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from fieldwork.consent import Withheld, withheld_turns
 from fieldwork.models import Segment
 from sites.access import ApplicationError, get_participant_for_user, get_site_for_user, require
 from sites.models import Participant, Profession, ResearchPhase, is_project_lead
@@ -123,7 +124,7 @@ def theme_detail(request: HttpRequest, pk: int) -> HttpResponse:
         user=request.user, filters=filters, phases=phases, theme_ids=theme_ids
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    excerpts = selectors.with_phases(page.object_list, phases, context=True)
+    excerpts = selectors.with_phases(page.object_list, phases, context=True, user=request.user)
     memos = list(theme.memos.select_related("author"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -266,15 +267,25 @@ def theme_memo_create(request: HttpRequest, pk: int) -> HttpResponse:
 # --- coding workspace -------------------------------------------------------------------
 
 
-def _turns(source, span: tuple[int, int] | None = None) -> list[Turn]:
+def _withheld(source, span: tuple[int, int] | None = None) -> list[Withheld]:
+    """The source's withheld turns (`fieldwork.consent`), overlapping `span` when given."""
+    withdrawals = Participant.objects.withdrawals()
+    return withheld_turns(source_ids=[source.pk], withdrawals=withdrawals, span=span).get(
+        source.pk, []
+    )
+
+
+def _turns(source, span: tuple[int, int] | None = None, withheld=()) -> list[Turn]:
     """The source's turns (only those overlapping `span` when given) with their speakers,
     read as plain rows: one query, and the few participants built once each."""
     qs = Segment.objects.filter(source=source)
     if span is not None:
         qs = qs.filter(start__lt=span[1], end__gt=span[0])
+    withheld_by_pk = {w.segment_id: w for w in withheld}
     participants: dict = {None: None}
     segments = []
-    for order, start, end, speaker, participant_id, pseudonym, profession in qs.values_list(
+    for pk, order, start, end, speaker, participant_id, pseudonym, profession in qs.values_list(
+        "pk",
         "order",
         "start",
         "end",
@@ -287,7 +298,9 @@ def _turns(source, span: tuple[int, int] | None = None) -> list[Turn]:
             participants[participant_id] = Participant(
                 pk=participant_id, pseudonym=pseudonym, profession=Profession(name=profession)
             )
-        segments.append(Turn(order, start, end, speaker, participants[participant_id]))
+        segments.append(
+            Turn(order, start, end, speaker, participants[participant_id], withheld_by_pk.get(pk))
+        )
     if span is not None:  # only the turns asked for, never the whole-text stand-in
         return sorted((t for t in segments if t.end > t.start), key=lambda t: t.start)
     return source_turns(source, segments)
@@ -296,13 +309,15 @@ def _turns(source, span: tuple[int, int] | None = None) -> list[Turn]:
 def _workspace_context(request: HttpRequest, source, access) -> dict:
     exercise = selectors.blind_exercise_for(source=source, user=request.user)
     codings = selectors.source_codings(source=source, user=request.user, blind=bool(exercise))
-    turns = _turns(source)
+    turns = _turns(source, withheld=_withheld(source))
     return {
         "source": source,
         "access": access,
         "exercise": exercise,
         "codings": codings,
-        "turns_html": turns_html(source, turns, codings),
+        "turns_html": turns_html(
+            source, turns, codings, sees_withdrawn=access.sees_withdrawn_words
+        ),
     }
 
 
@@ -312,7 +327,7 @@ def source_codings_json(request: HttpRequest, pk: int) -> JsonResponse | HttpRes
     """What the coding panel shows for the codings `?ids=1,2,3` of a source: coder, date,
     memo, quote. The panel asks when a passage is clicked, so a page with hundreds of codings
     does not carry them all, and what it shows is current (another coder's memo, say)."""
-    source, _access = get_source_for_coding(request.user, pk)
+    source, access = get_source_for_coding(request.user, pk)
     form = PanelCodingsForm(request.GET)
     if not form.is_valid():
         return _plain_error(_form_error_text(form))
@@ -322,8 +337,14 @@ def source_codings_json(request: HttpRequest, pk: int) -> JsonResponse | HttpRes
         source=source, user=request.user, blind=bool(exercise), pks=ids
     )
     labels: dict = {}
+    withheld = [] if access.sees_withdrawn_words else _withheld(source)
     return JsonResponse(
-        {"codings": {c.pk: coding_payload(c, source.text, labels=labels) for c in codings}}
+        {
+            "codings": {
+                c.pk: coding_payload(c, source.text, labels=labels, withheld=withheld)
+                for c in codings
+            }
+        }
     )
 
 
@@ -424,6 +445,8 @@ def _affected_turns_html(request: HttpRequest, source, coding) -> str:
     codings = selectors.source_codings(
         source=source, user=request.user, blind=bool(exercise), span=(turns[0].start, turns[-1].end)
     )
+    # A new coding never overlaps a withheld turn (the service refuses it), so the turns
+    # re-rendered here carry none.
     return turns_html(source, turns, codings)
 
 
@@ -460,9 +483,10 @@ def coding_memo(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("themes:source-code", pk=coding.source_id)
     if _wants_json(request):
+        withheld = [] if access.sees_withdrawn_words else _withheld(coding.source)
         return JsonResponse(
             {
-                "coding": coding_payload(coding, coding.source.text),
+                "coding": coding_payload(coding, coding.source.text, withheld=withheld),
                 "html": _fragment(request, coding.source, access),
             }
         )
@@ -566,6 +590,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "measure_unit": selectors.MEASURE_UNITS[measure],
             "base_query": base_query,
             "chart": chart,
+            "unmapped_coded_turns": selectors.unmapped_coded_turns(user=request.user, sites=sites),
             "matrix_rows": dashboard_matrix_rows(
                 data, measure_label=selectors.MEASURES[measure], cell_query=_cell_query(request)
             ),
@@ -637,7 +662,9 @@ def cooccurrence_passages(request: HttpRequest) -> HttpResponse:
         {
             "themes": (a, b),
             "page": page,
-            "excerpts": selectors.with_phases(page.object_list, phases, context=True),
+            "excerpts": selectors.with_phases(
+                page.object_list, phases, context=True, user=request.user
+            ),
             "querystring": query.urlencode(),
             "dashboard_query": _cell_query(request, drop=("a", "b")),
             "all_sites": is_project_lead(request.user),

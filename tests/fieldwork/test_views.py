@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from fieldwork import services
 from fieldwork.models import ImportJob, ImportStatus, Observation, Source, SourceKind
@@ -84,18 +87,24 @@ def test_reading_view_shows_turns_with_anchors_offsets_and_consent(
     assert "Code this source" not in response.text or "themes" in response.text
 
 
-def test_reading_view_greys_out_a_withdrawn_speaker_but_still_shows_them(
-    client_for, researcher, site_a, participant_a
+def test_reading_view_redacts_a_withdrawn_speaker_for_a_researcher_and_marks_them_for_a_lead(
+    client_for, researcher, lead, site_a, participant_a
 ):
     ConsentRecordFactory(
         participant=participant_a,
         scope=ConsentScope.PARTICIPATION,
         decision=ConsentDecision.WITHDRAWN,
+        effective_date=datetime.date(2006, 3, 1),
     )
     source = imported(site_a, researcher).source
+    words = [escape(body) for speaker, body in TURNS if speaker.startswith("Helen")]
     response = client_for(researcher).get(source.get_absolute_url())
-    assert "turn-withdrawn" in response.text and "Consent withdrawn" in response.text
-    assert TURNS[1][1] in response.text
+    assert "turn-withdrawn" in response.text
+    assert "[withdrawn: participant withdrew on 1 March 2006]" in response.text
+    assert not any(body in response.text for body in words)
+    response = client_for(lead).get(source.get_absolute_url())
+    assert "Consent withdrawn on 1 March 2006" in response.text
+    assert all(f'<mark class="withdrawn-words">{body}</mark>' in response.text for body in words)
 
 
 def test_reading_view_runs_a_constant_number_of_queries(

@@ -53,7 +53,12 @@
     const range = document.createRange();
     range.setStart(textEl, 0);
     range.setEnd(node, offset);
-    return Number(turn.dataset.start) + codePointLength(range.toString());
+    // A withheld turn shows the withdrawal marker, not its words: never reach past its end
+    // (the server refuses any coding on it, with a plain message).
+    return Math.min(
+      Number(turn.dataset.end),
+      Number(turn.dataset.start) + codePointLength(range.toString()),
+    );
   }
 
   /** [start, end) in code points for a DOM Range over the turns, or null. */
