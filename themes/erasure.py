@@ -21,7 +21,8 @@ the structure a reader needs to see that something was there:
 * one audit event says what was erased (counts, never words), when and by whom.
 
 Lives in themes because it touches fieldwork's sources and themes' codings: apps import only
-leftwards. Erases by `Segment.participant`.
+leftwards. Erases their turns (`Segment.participant`) and the paragraphs attributed to them
+(`SegmentAttribution`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from fieldwork.models import AnonymisationEntry, ImportJob, Observation, Segment, Source
+from fieldwork.models import (
+    AnonymisationEntry,
+    ImportJob,
+    Observation,
+    Segment,
+    SegmentAttribution,
+    Source,
+)
 from fieldwork.models import private_storage as get_private_storage
 from fieldwork.reanchor import Reanchored
 from sites.access import ApplicationError
@@ -75,7 +83,15 @@ class ErasureResult:
 
 
 def _turns_to_erase(participant: Participant):
-    return Segment.objects.filter(participant=participant).exclude(text=ERASED_MARKER)
+    """Their turns, and the field-note paragraphs attributed to them (what they said or did,
+    written down by a researcher: their words as much as a turn is)."""
+    return (
+        Segment.objects.filter(
+            Q(participant=participant) | Q(attributions__participant=participant)
+        )
+        .exclude(text=ERASED_MARKER)
+        .distinct()
+    )
 
 
 def _overlap(turns: list[tuple[int, int]]) -> Q:
@@ -234,7 +250,12 @@ def _erase_in_source(source: Source, participant_id: int) -> tuple[int, int, int
     codings kept, the erased turns' texts)."""
     old_text = source.text
     segments = list(source.segments.order_by("start", "order"))
-    targets = [s for s in segments if s.participant_id == participant_id]
+    attributed = set(
+        SegmentAttribution.objects.filter(
+            participant_id=participant_id, segment__source=source
+        ).values_list("segment_id", flat=True)
+    )
+    targets = [s for s in segments if s.participant_id == participant_id or s.pk in attributed]
     targets = [s for s in targets if old_text[s.start : s.end] != ERASED_MARKER]
     if not targets:
         return 0, 0, 0, []

@@ -299,3 +299,27 @@ def test_outsider_gets_404_and_anonymous_goes_to_login(erasable, client_for, out
 def test_erase_page_answers_only_get_and_post(erasable, client_for, site_lead):
     assert client_for(site_lead).put(erase_url(erasable["wendy"])).status_code == 405
     assert Memo.objects.count() == 2
+
+
+def test_field_note_paragraphs_attributed_to_them_are_erased_too(site_a, researcher, lead):
+    rosa = give_full_consent(ParticipantFactory(site=site_a, pseudonym="Rosa"))
+    notes = fieldwork_services.source_create(
+        site=site_a,
+        kind="observation",
+        title="Field notes: duty desk",
+        actor=researcher,
+        text="The team met at nine.\n\nRosa said the duty rota never works on Fridays.",
+    )
+    first, reported = list(notes.segments.order_by("order"))
+    fieldwork_services.segment_attribute(segment=reported, participants=[rosa], actor=researcher)
+    kept = services.coding_create(
+        source=notes, theme=ThemeFactory(), coder=researcher, start=0, end=len("The team met")
+    )
+    withdraw(rosa)
+    result = participant_erase(participant=rosa, actor=lead)
+    assert (result.turns, result.sources) == (1, 1)
+    notes.refresh_from_db()
+    assert "duty rota never works" not in notes.text
+    assert Segment.objects.get(pk=reported.pk).text == ERASED_MARKER
+    kept.refresh_from_db()
+    assert notes.text[kept.start : kept.end] == "The team met"
