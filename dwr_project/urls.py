@@ -8,7 +8,7 @@ urlpatterns = [
     path("healthz", site_views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
-    path("sites/<slug:code>/analysis/", include("workshops.analysis_urls")),
+    path("sites/", include("workshops.analysis_urls")),
     path("sites/", include("sites.urls")),
     path("fieldwork/", include("fieldwork.urls")),
     path("themes/", include("themes.urls")),
