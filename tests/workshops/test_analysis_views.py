@@ -589,3 +589,26 @@ def test_the_third_generation_view_draws_both_models_and_downloads(world, client
     response = client.get(url("shared-object-svg", world, "shared"))
     assert response["Content-Type"].startswith("image/svg+xml")
     assert response["Content-Disposition"].startswith("attachment")
+
+
+def test_the_index_runs_a_constant_number_of_queries(
+    world, client_for, viewer, django_assert_max_num_queries
+):
+    client = client_for(viewer)
+
+    def add_rows(n: int) -> None:
+        for i in range(n):
+            model = ActivityModelFactory(site=world["site"], built_in=world["session"])
+            EntryFactory(model=model)
+            ContradictionFactory(site=world["site"], model=model, formulation=f"A{i} vs B{i}")
+            DisturbanceFactory(site=world["site"]).codings.add(world["coding"])
+            ExperimentFactory(site=world["site"], agreed_in=world["session"])
+            SharedObjectFactory(site=world["site"], model_a=model, model_b=world["school"])
+
+    add_rows(1)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url("index", world))
+    add_rows(5)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(url("index", world)).content.decode()
+    assert page.count(" vs B") == 6  # every contradiction listed once
