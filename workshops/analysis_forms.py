@@ -262,6 +262,32 @@ class ContradictionForm(forms.Form):
         return value
 
 
+class ContradictionEditForm(ContradictionForm):
+    """The contradiction form without the first status entry (the history is kept apart)."""
+
+    def __init__(self, *args, site: Site, **kwargs) -> None:
+        super().__init__(*args, site=site, **kwargs)
+        del self.fields["date"], self.fields["workshop"]
+        self.helper = _helper(self, "Save contradiction")
+
+
+def contradiction_initial(contradiction: Contradiction) -> dict:
+    return {
+        "level": contradiction.level,
+        "model": contradiction.model_id,
+        "element_a": contradiction.element_a,
+        "element_b": contradiction.element_b,
+        "other_model": contradiction.other_model_id,
+        "formulation": contradiction.formulation,
+        "description": contradiction.description,
+        "evidence_codings": list(contradiction.evidence_codings.values_list("pk", flat=True)),
+        "evidence_mirror_items": list(
+            contradiction.evidence_mirror_items.values_list("pk", flat=True)
+        ),
+        "disturbances": list(contradiction.disturbances.values_list("pk", flat=True)),
+    }
+
+
 class ContradictionStatusForm(forms.Form):
     status = forms.ChoiceField(choices=ContradictionStatus.choices)
     date = forms.DateField(initial=datetime.date.today, widget=DATE)

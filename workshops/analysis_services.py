@@ -326,6 +326,66 @@ def contradiction_validate(contradiction: Contradiction) -> None:
         )
 
 
+CONTRADICTION_FIELDS = (
+    "level",
+    "model",
+    "element_a",
+    "element_b",
+    "other_model",
+    "formulation",
+    "description",
+)
+
+
+@transaction.atomic
+def contradiction_update(
+    *,
+    contradiction: Contradiction,
+    actor,
+    evidence_codings: Iterable[Coding] = (),
+    evidence_mirror_items: Iterable[MirrorItem] = (),
+    disturbances: Iterable[Disturbance] = (),
+    **values,
+) -> Contradiction:
+    """Change what a contradiction spans, its wording or its evidence; validated per level
+    as on creation. Its status changes only through `contradiction_status_add`."""
+    site = contradiction.site
+    codings, items, incidents = (
+        list(evidence_codings),
+        list(evidence_mirror_items),
+        list(disturbances),
+    )
+    _check_same_site(site, "evidence_codings", codings, "coded excerpts")
+    _check_same_site(site, "evidence_mirror_items", items, "mirror items")
+    _check_same_site(site, "disturbances", incidents, "disturbances")
+    values["element_b"] = values.get("element_b") or ""
+    if "formulation" in values:
+        values["formulation"] = values["formulation"].strip()
+    changes = apply_changes(contradiction, CONTRADICTION_FIELDS, values)
+    contradiction_validate(contradiction)
+    contradiction.save()
+    for name, chosen in (
+        ("evidence_codings", codings),
+        ("evidence_mirror_items", items),
+        ("disturbances", incidents),
+    ):
+        related = getattr(contradiction, name)
+        before = sorted(related.values_list("pk", flat=True))
+        related.set(chosen)
+        after = sorted(obj.pk for obj in chosen)
+        if before != after:
+            changes[name] = [before, after]
+    if changes:
+        audit_record(
+            actor=actor,
+            verb="changed contradiction",
+            obj=contradiction,
+            site=site,
+            changes=changes,
+        )
+    return contradiction
+
+
 def _current_status(contradiction: Contradiction) -> str:
     latest = contradiction.status_history.order_by("-date", "-recorded_at", "-pk").first()
     return latest.status if latest else ContradictionStatus.HYPOTHESISED

@@ -31,6 +31,7 @@ urlpatterns = [
     path(P + "disturbances/<int:pk>/", views.disturbance_detail, name="disturbance-detail"),
     path(P + "contradictions/new/", views.contradiction_create, name="contradiction-create"),
     path(P + "contradictions/<int:pk>/", views.contradiction_detail, name="contradiction-detail"),
+    path(P + "contradictions/<int:pk>/edit/", views.contradiction_edit, name="contradiction-edit"),
     path(
         P + "contradictions/<int:pk>/status/",
         views.contradiction_status,

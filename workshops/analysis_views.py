@@ -27,6 +27,7 @@ from .analysis_access import (
 )
 from .analysis_forms import (
     ActivityModelForm,
+    ContradictionEditForm,
     ContradictionForm,
     ContradictionStatusForm,
     DisturbanceForm,
@@ -34,6 +35,7 @@ from .analysis_forms import (
     ExperimentForm,
     NewVersionForm,
     SharedObjectForm,
+    contradiction_initial,
     experiment_initial,
 )
 from .svg import third_generation_svg, triangle_svg
@@ -396,6 +398,34 @@ def contradiction_detail(request: HttpRequest, code: str, pk: int) -> HttpRespon
             "status_form": status_form,
             **selectors.contradiction_detail(contradiction=contradiction),
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def contradiction_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    contradiction, access = get_contradiction_for_user(request.user, code, pk)
+    require(access.can_plan)
+    form = ContradictionEditForm(
+        request.POST or None, initial=contradiction_initial(contradiction), site=access.site
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        saved = _attempt(
+            form,
+            lambda: services.contradiction_update(
+                contradiction=contradiction,
+                actor=request.user,
+                evidence_codings=data.pop("evidence_codings") or [],
+                evidence_mirror_items=data.pop("evidence_mirror_items") or [],
+                disturbances=data.pop("disturbances") or [],
+                **data,
+            ),
+        )
+        if saved:
+            messages.success(request, "Contradiction saved.")
+            return redirect(_url("contradiction-detail", access, contradiction.pk))
+    return _form_page(
+        request, access, form, f"Edit “{contradiction.formulation}”", contradiction=contradiction
     )
 
 

@@ -36,6 +36,7 @@ registry.PK_MODEL.update(
         "analysis:disturbance-detail": "workshops.Disturbance",
         "analysis:contradiction-detail": "workshops.Contradiction",
         "analysis:contradiction-status": "workshops.Contradiction",
+        "analysis:contradiction-edit": "workshops.Contradiction",
         "analysis:experiment-edit": "workshops.Experiment",
     }
 )

@@ -192,6 +192,14 @@ def _contradiction_created(w):
     )
 
 
+def _contradiction_edited(w):
+    c = w["contradiction"]
+    c.refresh_from_db()
+    assert (c.level, c.other_model, c.element_b) == ("quaternary", w["school"], "rules")
+    assert list(c.disturbances.all()) == [w["disturbance"]]
+    assert c.status_history.count() == 1  # the history is untouched
+
+
 def _status_recorded(w):
     c = w["contradiction"]
     c.refresh_from_db()
@@ -313,6 +321,28 @@ WRITE_VIEWS = [
             "date": "2006-01-05",
         },
         "A secondary contradiction spans two different elements.",
+    ),
+    WriteView(
+        "contradiction-edit",
+        "contradiction",
+        lambda w: {
+            "level": "quaternary",
+            "model": w["present"].pk,
+            "element_a": "object",
+            "element_b": "rules",
+            "other_model": w["school"].pk,
+            "formulation": "Team's object vs school exclusion rules",
+            "disturbances": [w["disturbance"].pk],
+        },
+        _contradiction_edited,
+        lambda w: {
+            "level": "tertiary",
+            "model": w["present"].pk,
+            "element_a": "object",
+            "other_model": w["school"].pk,
+            "formulation": "Now vs next",
+        },
+        "A tertiary contradiction links to a future-layer (more advanced) model.",
     ),
     WriteView(
         "contradiction-status",
