@@ -27,7 +27,7 @@ from .models import Element
 
 FONT_SIZE = 13
 LINE = 17  # px between baselines
-CHAR_WIDTH = 7.1  # average advance of the sans-serif at FONT_SIZE, for wrapping
+CHAR_WIDTH = 6.6  # average advance of Arial at FONT_SIZE, for wrapping (measured in Chromium)
 PAD = 10
 MAX_LINES = 3
 ROW_GAP = 56
