@@ -9,6 +9,7 @@ urlpatterns = [
     path("audit/", site_views.project_audit, name="project-audit"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("sites/", include("workshops.analysis_urls")),
     path("sites/", include("sites.urls")),
     path("fieldwork/", include("fieldwork.urls")),
     path("themes/", include("themes.urls")),
