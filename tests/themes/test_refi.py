@@ -442,3 +442,42 @@ def test_coders_from_another_tool_are_inactive_accounts_found_again_by_guid(db, 
     assert not any(u.is_active or u.has_usable_password() for u in imported)
     coders = set(Coding.objects.filter(site__code="x1").values_list("coder", flat=True))
     assert coders == set(Coding.objects.filter(site__code="x2").values_list("coder", flat=True))
+
+
+def test_a_paragraph_attributed_to_a_withdrawn_participant_is_left_out(coded, lead, researcher):
+    from fieldwork import services as fieldwork_services
+
+    notes = fieldwork_services.source_create(
+        site=coded["site_a"],
+        kind="observation",
+        title="Field notes",
+        actor=researcher,
+        text="The team met.\n\nWendy said the rota never works on Fridays.",
+    )
+    paragraph = notes.segments.order_by("order").last()
+    fieldwork_services.segment_attribute(
+        segment=paragraph, participants=[coded["wendy"]], actor=researcher
+    )
+    withdraw(coded["wendy"])
+    zf = archive(project_export(user=lead, site_codes=[coded["site_a"].code]).data)
+    everything = b"".join(zf.read(name) for name in zf.namelist()).decode("utf-8", "replace")
+    assert "rota never works" not in everything
+    assert "The team met." in everything
+
+
+def test_a_coder_in_an_open_blind_exercise_exports_only_their_own_codings_there(
+    coded, lead, researcher
+):
+    from .factories import ExerciseFactory
+
+    source = coded["source_a"]
+    exercise = ExerciseFactory(site=coded["site_a"], blind=True)
+    exercise.sources.add(source)
+    exercise.coders.add(researcher, lead)
+    own = CodingFactory(source=source, theme=coded["rules"], coder=researcher, start=0, end=6)
+    result = project_export(user=researcher, site_codes=[coded["site_a"].code])
+    qde = archive(result.data).read("project.qde").decode()
+    on_source = [c for c in coded["codings"] if c.source_id == source.pk]
+    assert on_source and all(c.coder != researcher for c in on_source)
+    assert result.codings == 2  # the emoji source's coding and the researcher's own
+    assert f'startPosition="{own.start}" endPosition="{own.end}"' in qde

@@ -7,10 +7,12 @@ are one `PlainTextSelection` with a `Coding` per theme; memos are `Note`s with `
 participants are `Case`s with the variables site, profession, agency and level; sites are
 `Set`s of their sources. Every GUID is stored (`RefiGuid`) and reused on the next export.
 
-Consent: the words of a participant whose words must be left out (the one exclusion,
-`excluded_participant_ids`) are replaced in the exported text by a marker, the codings that
-touch them are left out, and the offsets of the others are moved to the new text. The original
-file of an imported source goes with it only when none of its words were left out.
+Consent: the words of a participant who withdrew (their turns and the field-note paragraphs
+attributed to them: the one exclusion, `fieldwork.consent.withheld_turns`) are replaced in the
+exported text by a marker, the codings that touch them are left out, and the offsets of the
+others are moved to the new text. The original file of an imported source goes with it only
+when none of its words were left out. A coder in an open blind exercise exports only their
+own codings (and memos) on its sources.
 No path of this machine is ever written: files are `internal://` only, and no `basePath`.
 """
 
@@ -32,9 +34,10 @@ from django.db.models import Q
 from django.utils import timezone
 from lxml import etree
 
-from fieldwork.models import ImportJob, Segment, Source
+from fieldwork.consent import withheld_turns
+from fieldwork.models import ImportJob, Source
 from sites.models import Participant, Site, is_project_lead
-from themes.models import Coding, Memo, Theme, excluded_participant_ids
+from themes.models import Coding, Memo, Theme
 
 from .guids import Guids
 
@@ -226,28 +229,34 @@ def project_export(
         raise ExportRefused("There is no site to export.")
     result = ExportResult(data=b"", filename="")
     guids = Guids()
-    excluded = set(excluded_participant_ids())
     sources = list(
         Source.objects.filter(site__in=sites)
         .select_related("site", "created_by")
         .order_by("site__name", "date", "pk")
     )
     source_ids = [s.pk for s in sources]
-    withdrawn: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    if excluded:
-        for source_id, start, end in Segment.objects.filter(
-            source_id__in=source_ids, participant_id__in=excluded
-        ).values_list("source_id", "start", "end"):
-            withdrawn[source_id].append((start, end))
+    # The one consent exclusion: turns of withdrawn participants and paragraphs attributed
+    # to them (fieldwork.consent), whatever the role of the person exporting.
+    withdrawn: dict[int, list[tuple[int, int]]] = {
+        source_id: [(w.start, w.end) for w in turns]
+        for source_id, turns in withheld_turns(
+            source_ids=source_ids, withdrawals=Participant.objects.withdrawals()
+        ).items()
+    }
+    codings_qs = Coding.objects.filter(source_id__in=source_ids)
+    if user is not None:
+        # A coder in an open blind exercise exports only their own codings on its sources.
+        codings_qs = codings_qs.unblinded_for(user)
     codings = list(
-        Coding.objects.filter(source_id__in=source_ids)
-        .order_by("source_id", "start", "end", "pk")
-        .values("pk", "source_id", "theme_id", "coder_id", "start", "end", "memo", "created_at")
+        codings_qs.order_by("source_id", "start", "end", "pk").values(
+            "pk", "source_id", "theme_id", "coder_id", "start", "end", "memo", "created_at"
+        )
     )
     progress(20)
     themes = list(Theme.objects.order_by("order", "name"))
+    memo_qs = Memo.objects.all() if user is None else Memo.objects.unblinded_for(user)
     memos = list(
-        Memo.objects.filter(Q(theme__isnull=False) | Q(source_id__in=source_ids))
+        memo_qs.filter(Q(theme__isnull=False) | Q(source_id__in=source_ids))
         .select_related("author")
         .order_by("created_at", "pk")
     )
