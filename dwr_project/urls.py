@@ -2,15 +2,19 @@ from django.contrib import admin
 from django.urls import include, path
 
 from sites import views as site_views
+from workshops import views as workshop_views
 
 urlpatterns = [
     path("", site_views.home, name="home"),
     path("healthz", site_views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    # Before the sites include, so /sites/<code>/workshops/ reaches the workshops app.
+    path("sites/<slug:code>/workshops/", include("workshops.urls")),
     path("sites/", include("sites.urls")),
     path("fieldwork/", include("fieldwork.urls")),
     path("themes/", include("themes.urls")),
+    path("workshops/", workshop_views.workshops_index, name="workshops-index"),
 ]
 
 handler404 = "sites.views.page_not_found"

@@ -19,6 +19,7 @@ from .models import (
     Role,
     Site,
 )
+from .signals import consent_recorded
 
 PARTICIPANT_FIELDS = ("pseudonym", "profession", "agency", "job_title", "level", "notes")
 
@@ -140,6 +141,11 @@ def consent_record(
                 "effective_date": effective_date.isoformat(),
                 "note": note,
             },
+        )
+        # Apps to the right of `sites` react inside the same transaction (workshops audits
+        # the mirror items a withdrawal revokes).
+        consent_recorded.send(
+            sender=ConsentRecord, participant=participant, actor=actor, decision=decision
         )
     return records
 
