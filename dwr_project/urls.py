@@ -9,8 +9,8 @@ urlpatterns = [
     path("healthz", site_views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
-    # Before the sites include, so /sites/<code>/workshops/ reaches the workshops app.
-    path("sites/<slug:code>/workshops/", include("workshops.urls")),
+    # Before the sites include: /sites/<code>/workshops/… reaches the workshops app.
+    path("sites/", include("workshops.urls")),
     path("sites/", include("sites.urls")),
     path("fieldwork/", include("fieldwork.urls")),
     path("themes/", include("themes.urls")),
