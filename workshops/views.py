@@ -37,6 +37,11 @@ PLAN_DENIED = "Only the site's facilitators and leads can plan and change worksh
 PROPOSE_DENIED = "Only facilitators, leads and researchers can choose mirror data."
 
 
+def _posted(request: HttpRequest):
+    """The POST data to bind a form to (even when empty, so an empty POST shows errors)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _errors(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
@@ -80,7 +85,7 @@ def series_create(request: HttpRequest, code: str) -> HttpResponse:
     access = get_site_for_user(request.user, code)
     require(access.can_plan, PLAN_DENIED)
     form = SeriesCreateForm(
-        request.POST or None,
+        _posted(request),
         staff=selectors.site_staff(site=access.site),
         initial={"title": f"DWR workshops at {access.site.name}", "planned_sessions": 6},
     )
@@ -130,13 +135,15 @@ def series_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     series, access = selectors.get_series_for_user(request.user, code, pk)
     require(access.can_plan, PLAN_DENIED)
     form = SeriesEditForm(
-        request.POST or None,
+        _posted(request),
         instance=series,
         staff=selectors.site_staff(site=access.site),
         initial={"facilitators": list(series.facilitators.all())},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        # Reload so the form's in-memory changes are not mistaken for the "before" state.
+        series.refresh_from_db()
         try:
             services.series_update(
                 series=series,
@@ -213,12 +220,13 @@ def workshop_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     require(access.can_plan, PLAN_DENIED)
     participants = selectors.site_participants(site=access.site)
     form = WorkshopPlanForm(
-        request.POST or None,
+        _posted(request),
         instance=workshop,
         staff=selectors.site_staff(site=access.site),
         participants=participants,
     )
     if request.method == "POST" and form.is_valid():
+        workshop.refresh_from_db()  # the form changed it in memory: keep the true "before"
         try:
             services.workshop_update(workshop=workshop, actor=request.user, **form.plan())
             services.workshop_attendees_set(
@@ -254,7 +262,7 @@ def workshop_ics(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 def activity_create(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     workshop, access = selectors.get_workshop_for_user(request.user, code, pk)
     require(access.can_plan, PLAN_DENIED)
-    form = ActivityForm(request.POST or None, workshop=workshop, submit="Add to the agenda")
+    form = ActivityForm(_posted(request), workshop=workshop, submit="Add to the agenda")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -287,9 +295,10 @@ def activity_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     activity, access = selectors.get_activity_for_user(request.user, code, pk)
     require(access.can_plan, PLAN_DENIED)
     workshop = activity.workshop
-    form = ActivityForm(request.POST or None, instance=activity, workshop=workshop)
+    form = ActivityForm(_posted(request), instance=activity, workshop=workshop)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
+        activity.refresh_from_db()  # the form changed it in memory: keep the true "before"
         try:
             services.activity_update(
                 activity=activity,
@@ -351,7 +360,7 @@ def workshop_held(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         "skipped": list(workshop.activities.filter(skipped=True)),
     }
     form = HeldForm(
-        request.POST or None,
+        _posted(request),
         workshop=workshop,
         participants=selectors.site_participants(site=access.site),
         initial=initial,
@@ -409,7 +418,7 @@ def workshop_summary(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         if drafted
         else workshop.next_summary
     }
-    form = SummaryForm(request.POST or None, initial=initial)
+    form = SummaryForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.workshop_summary_save(
@@ -538,8 +547,9 @@ def workshop_mirror_typed(request: HttpRequest, code: str, pk: int) -> HttpRespo
 def mirroritem_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     item, access = selectors.get_mirror_item_for_user(request.user, code, pk)
     require(access.can_plan, PLAN_DENIED)
-    form = ItemEditForm(request.POST or None, instance=item)
+    form = ItemEditForm(_posted(request), instance=item)
     if request.method == "POST" and form.is_valid():
+        item.refresh_from_db()  # the form changed it in memory: keep the true "before"
         try:
             services.mirror_item_update(item=item, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:

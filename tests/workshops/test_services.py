@@ -57,9 +57,7 @@ def test_a_blank_series_has_the_planned_number_of_empty_sessions(site_a, facilit
 
 def test_a_facilitator_from_another_site_cannot_be_named(site_a, outsider, facilitator):
     with pytest.raises(ValidationError, match="not a member of this site"):
-        services.series_create(
-            site=site_a, actor=facilitator, title="X", facilitators=[outsider]
-        )
+        services.series_create(site=site_a, actor=facilitator, title="X", facilitators=[outsider])
     assert not site_a.workshop_series.exists()
 
 
