@@ -14,7 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from fieldwork import services as fieldwork_services
-from fieldwork.models import ImportJob, Segment, Source, SourceKind
+from fieldwork.models import ImportJob, ImportStatus, Segment, Source, SourceKind
 from sites.access import ApplicationError
 from sites.models import ConsentDecision, Participant, is_project_lead
 from sites.services import apply_changes, audit_record, field_snapshot
@@ -689,9 +689,10 @@ def mirror_item_showing_add(
 # --- the recording loop -------------------------------------------------------------------
 
 
-def recording_import(*, workshop: Workshop, actor, file: File) -> ImportJob:
+def recording_import(*, workshop: Workshop, actor, file: File, run_now: bool = False) -> ImportJob:
     """Import the session's transcript through the project's import: a Source of kind
-    workshop is created and linked to the session (once), then filled by the import job."""
+    workshop is created and linked to the session (once), then filled by the import job
+    (by a worker; in this process when `run_now`, as the demo and commands do)."""
     if workshop.status == WorkshopStatus.PLANNED:
         raise ApplicationError("Mark the session held before importing its recording.")
     with transaction.atomic():
@@ -725,7 +726,10 @@ def recording_import(*, workshop: Workshop, actor, file: File) -> ImportJob:
             file=file,
             kind=SourceKind.WORKSHOP,
             source=source,
+            enqueue=not run_now,
         )
+    if run_now and job.status == ImportStatus.QUEUED:
+        job = fieldwork_services.import_job_run(job_id=job.pk) or job
     return job
 
 
