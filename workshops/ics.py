@@ -75,6 +75,7 @@ def workshop_ics(workshop: Workshop) -> bytes:
     cal = _calendar(f"{series.title}: session {workshop.number}")
     if workshop.date:
         cal.add_component(_session_event(workshop, series, timezone.now()))
+    cal.add_missing_timezones()  # a VTIMEZONE for the TZID of timed events
     return cal.to_ical()
 
 
@@ -87,4 +88,5 @@ def series_ics(
         cal.add_component(_session_event(workshop, series, stamp))
     for experiment in experiments:
         cal.add_component(_experiment_event(experiment, stamp))
+    cal.add_missing_timezones()
     return cal.to_ical()

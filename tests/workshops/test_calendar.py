@@ -71,3 +71,18 @@ def test_the_series_feed_has_every_dated_session_and_the_experiment_review_dates
 def test_an_undated_session_is_left_out_of_the_feed(site_a):
     workshop = WorkshopFactory(series__site=site_a, date=None)
     assert _events(ics.workshop_ics(workshop)) == []
+
+
+def test_a_timed_session_carries_its_time_zone_definition(world, facilitator):
+    workshop = world["workshop"]
+    services.workshop_update(
+        workshop=workshop,
+        actor=facilitator,
+        date=datetime.date(2006, 5, 10),
+        start_time=datetime.time(9, 30),
+    )
+    calendar = Calendar.from_ical(ics.workshop_ics(workshop))
+    zones = [c for c in calendar.walk() if c.name == "VTIMEZONE"]
+    assert [str(z["tzid"]) for z in zones] == ["Europe/London"]
+    event = _events(ics.workshop_ics(workshop))[0]
+    assert event.decoded("dtstart").utcoffset() == datetime.timedelta(hours=1)  # BST
