@@ -140,3 +140,22 @@ def test_a_lead_finds_every_sites_workshops_and_the_demo_revoked_item(page, demo
     page.get_by_role("link", name="Surfaces board").click()
     expect(page.locator(".board-item.mirror-revoked")).to_have_count(1)
     check_accessibility(page, "demo-board")
+    # Drag and drop: the item of the mirror × past surface onto ideas × past (same row, so
+    # the page does not scroll during the drag).
+    source_cell = page.locator('.surface-cell[data-column="mirror"][data-layer="past"]')
+    target_cell = page.locator('.surface-cell[data-column="ideas"][data-layer="past"]')
+    before = source_cell.locator(".board-item").count()
+    source_cell.locator(".board-item").first.drag_to(
+        target_cell, source_position={"x": 12, "y": 8}, target_position={"x": 40, "y": 60}
+    )
+    expect(target_cell.locator(".board-item")).to_have_count(1)
+    page.reload()
+    expect(target_cell.locator(".board-item")).to_have_count(1)
+    expect(source_cell.locator(".board-item")).to_have_count(before - 1)
+
+    page.get_by_role("link", name="DWR workshops at Northbrook", exact=False).first.click()
+    page.get_by_role("link", name="Edit series").click()
+    check_accessibility(page, "series-edit")
+    page.get_by_label("Aims").fill("Look at our practice, together.")
+    page.get_by_role("button", name="Save series").click()
+    expect(page.locator("main")).to_contain_text("Look at our practice, together.")

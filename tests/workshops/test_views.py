@@ -587,3 +587,33 @@ def test_the_session_page_runs_a_constant_number_of_queries(
     assert response.content.decode().count('class="mirror-item card') == 40
     with django_assert_max_num_queries(30):
         client.get(url("workshop-board", pk=workshop.pk))
+
+
+def test_the_mirror_search_runs_a_constant_number_of_queries(world, client_for, facilitator):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from themes.models import Coding
+
+    client = client_for(facilitator)
+    mirror = url("workshop-mirror", pk=world["workshop"].pk)
+    query = {"theme": world["theme"].pk}
+    client.get(mirror, query)
+    with CaptureQueriesContext(connection) as few:
+        client.get(mirror, query)
+    source = world["source"]
+    turns = list(source.segments.order_by("order"))
+    Coding.objects.bulk_create(
+        Coding(
+            source=source,
+            site=source.site,
+            theme=world["theme"],
+            start=turns[n % 3].start,
+            end=turns[n % 3].end - (n % 5),
+        )
+        for n in range(30)
+    )
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(mirror, query)
+    assert response.content.decode().count("excerpt-candidate") == 33
+    assert len(many) == len(few) <= 20
