@@ -260,6 +260,7 @@ class SessionPage:
     models: list[ActivitySystemModel]
     contradictions: list[Contradiction]
     experiments: list[Experiment]
+    to_review: list[Experiment]
     flags_count: int
     present_ids: set[int] = field(default_factory=set)
 
@@ -300,6 +301,21 @@ def session_page(*, workshop: Workshop) -> SessionPage:
         .select_related("model")
     )
     experiments = list(Experiment.objects.filter(agreed_in=workshop).order_by("pk"))
+    # The experiments this session should review: agreed in an earlier session of the series,
+    # not yet reviewed elsewhere, due by this session's date (or reviewed here).
+    to_review = list(
+        Experiment.objects.filter(
+            Q(reviewed_in=workshop)
+            | Q(
+                agreed_in__series_id=workshop.series_id,
+                agreed_in__number__lt=workshop.number,
+                reviewed_in__isnull=True,
+                review_date__lte=workshop.date or datetime.date.max,
+            )
+        )
+        .select_related("agreed_in")
+        .order_by("review_date", "pk")
+    )
     return SessionPage(
         workshop=workshop,
         attendees=attendees,
@@ -309,6 +325,7 @@ def session_page(*, workshop: Workshop) -> SessionPage:
         models=models,
         contradictions=contradictions,
         experiments=experiments,
+        to_review=to_review,
         flags_count=sum(1 for a in attendees if a.flags),
         present_ids=present_ids,
     )

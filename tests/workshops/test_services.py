@@ -341,3 +341,31 @@ def test_a_planned_session_cannot_take_a_transcript(world, facilitator):
             file=ContentFile(TRANSCRIPT, name="s.txt"),
         )
     assert world["workshop"].recording is None
+
+
+def test_a_later_session_lists_the_experiments_due_for_review(world, facilitator):
+    from workshops.models import Experiment
+
+    series = world["series"]
+    one, two, three = (series.sessions.get(number=n) for n in (1, 2, 3))
+    for n, workshop in enumerate((one, two, three)):
+        services.workshop_update(
+            workshop=workshop, actor=facilitator, date=datetime.date(2006, 5, 1 + 14 * n)
+        )
+    due = Experiment.objects.create(
+        site=series.site,
+        agreed_in=one,
+        title="Joint panel",
+        owner="Manager",
+        review_date=datetime.date(2006, 5, 20),
+    )
+    Experiment.objects.create(
+        site=series.site,
+        agreed_in=one,
+        title="Later",
+        owner="Manager",
+        review_date=datetime.date(2006, 9, 1),
+    )
+    assert selectors.session_page(workshop=two).to_review == []
+    assert selectors.session_page(workshop=three).to_review == [due]
+    assert selectors.session_page(workshop=one).to_review == []
