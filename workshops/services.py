@@ -770,6 +770,24 @@ def mirror_items_revoke_on_withdrawal(*, participant: Participant, actor, decisi
     return len(items)
 
 
+def mirror_items_erase_for(*, participant: Participant, actor=None) -> int:
+    """Called before a participant row is deleted (erasure): the snapshots of their words
+    would otherwise outlive them on the walls, so their mirror items go, with an audit event
+    each."""
+    items = list(MirrorItem.objects.filter(speakers=participant).select_related("site"))
+    with transaction.atomic():
+        for item in items:
+            audit_record(
+                actor=actor,
+                verb="mirror_item.erase",
+                obj=item,
+                site=item.site,
+                changes={"workshop": item.workshop_id, "reason": "A speaker's data was erased."},
+            )
+        MirrorItem.objects.filter(pk__in=[i.pk for i in items]).delete()
+    return len(items)
+
+
 def consent_impact(participant: Participant) -> list[str]:
     """For sites.services.consent_impact_providers."""
     count = MirrorItem.objects.filter(speakers=participant).count()

@@ -369,3 +369,15 @@ def test_a_later_session_lists_the_experiments_due_for_review(world, facilitator
     assert selectors.session_page(workshop=two).to_review == []
     assert selectors.session_page(workshop=three).to_review == [due]
     assert selectors.session_page(workshop=one).to_review == []
+
+
+def test_erasing_a_participant_takes_their_mirror_items_off_the_walls(world, facilitator):
+    item = services.mirror_item_add_excerpt(
+        workshop=world["workshop"], actor=facilitator, coding=world["codings"][0]
+    )
+    other = services.mirror_item_add_excerpt(
+        workshop=world["workshop"], actor=facilitator, coding=world["codings"][1]
+    )
+    world["helen"].delete()
+    assert list(MirrorItem.objects.all()) == [other]
+    assert AuditEvent.objects.filter(verb="mirror_item.erase", object_id=item.pk).exists()
