@@ -27,6 +27,7 @@ def main() -> int:
     failures += run("bench_search.py") != 0
     themes_db = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dwr_bench")
     failures += run("bench_themes.py", {"DATABASE_URL": themes_db}) != 0
+    failures += run("bench_workshops.py", {"DATABASE_URL": themes_db}) != 0
     return 1 if failures else 0
 
 
