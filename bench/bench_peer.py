@@ -9,7 +9,9 @@ The same 20,000-word, 300-turn interview (bench_import's generator) and 500 codi
   project page;
 - view: the coding page of the document with its 500 codings; Taguette's document page and
   the contents request its page makes;
-- add a coding to the document that has 500.
+- add a coding to the document that has 500;
+- export the theme's 500 excerpts as CSV, XLSX and DOCX (Taguette: its highlights export for
+  the tag; its DOCX goes through Calibre's ebook-convert, installed from Debian when missing).
 Both servers run one process on SQLite on 127.0.0.1; runs alternate between the two, and
 the figure is the median of the runs.
 """
@@ -20,7 +22,9 @@ import argparse
 import html
 import os
 import random
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -101,6 +105,13 @@ def main() -> int:
     turns = interview()
     ours = seed_app(turns)
     page = as_html(turns)
+    if not shutil.which("ebook-convert"):
+        print("Calibre's ebook-convert is missing: Taguette's DOCX export needs it; trying apt")
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "calibre"],
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
     rng = random.Random(7)
     results: dict[str, dict[str, list[float]]] = {}
 
@@ -165,10 +176,32 @@ def main() -> int:
                 start = rng.randrange(0, text_length - 200)
                 tag.highlight_create(project, document, start, start + 80, tag_id)
 
+            def our_export(fmt):
+                def fetch():
+                    status, body, _ = app.client.get(f"/themes/{ours['theme']}/export/{fmt}/")
+                    assert status == 200 and body, status
+
+                return fetch
+
+            def their_export(ext):
+                def fetch():
+                    status, body, _ = tag.client.get(
+                        f"/project/{project}/export/highlights/peer%20bench%20theme.{ext}"
+                    )
+                    assert status == 200 and body, status
+
+                return fetch
+
+            exports = [
+                (f"Export 500 excerpts, {fmt.upper()}", our_export(fmt), their_export(fmt))
+                for fmt in ("csv", "xlsx", "docx")
+                if fmt != "docx" or shutil.which("ebook-convert")
+            ]
             for row, mine, theirs in (
                 ("Upload .docx → import list (Taguette: HTML)", our_upload, their_upload),
                 ("View a coded document (500 codings)", our_view, their_view),
                 ("Add a coding (document with 500)", our_add, their_add),
+                *exports,
             ):
                 a, b = timed(mine), timed(theirs)
                 if keep:

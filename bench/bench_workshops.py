@@ -47,7 +47,7 @@ def main() -> None:
     from workshops.models import ActivitySystemModel, ElementEntry, MirrorItem
 
     call_command("migrate", verbosity=0)
-    call_command("seed_demo", verbosity=0, quiet=True)
+    call_command("seed_demo", verbosity=0, quiet=True, force=True)
     started = time.monotonic()
     print(seed_large(stdout=sys.stdout))
     seed_seconds = time.monotonic() - started

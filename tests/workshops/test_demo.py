@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_has_a_series_everywhere_and_a_worked_example_at_northbrook():
-    call_command("seed_demo", "--quiet")
+    call_command("seed_demo", "--quiet", "--force")
     assert WorkshopSeries.objects.count() == Site.objects.count() == 5
     series = WorkshopSeries.objects.get(site__code="northbrook")
     one, two = series.sessions.get(number=1), series.sessions.get(number=2)
@@ -42,5 +42,5 @@ def test_the_demo_has_a_series_everywhere_and_a_worked_example_at_northbrook():
     assert {m.action for m in recording.timeline} >= {"questioning", "analysing", "modelling"}
     assert any(t.item for t in recording.turns)
     assert Coding.objects.filter(source=one.recording).count() >= 5
-    call_command("seed_demo", "--quiet")
+    call_command("seed_demo", "--quiet", "--force")
     assert WorkshopSeries.objects.count() == 5
