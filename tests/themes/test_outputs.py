@@ -483,6 +483,24 @@ def test_xlsx_has_typed_dates_column_widths_and_wrapped_quotes(world, coded, cli
     assert sheet.freeze_panes == "A2"
 
 
+def test_a_large_xlsx_streams_rows_and_reads_back_the_same(
+    world, coded, client_for, lead, monkeypatch
+):
+    from openpyxl import load_workbook
+
+    from themes import exports
+
+    small = export(client_for(lead), world["rules"], "xlsx").content
+    monkeypatch.setattr(exports, "IN_MEMORY_ROWS", 0)  # what a big export does
+    streamed = export(client_for(lead), world["rules"], "xlsx").content
+
+    def rows(data):
+        sheet = load_workbook(io.BytesIO(data)).active
+        return [[c.value for c in row] for row in sheet.iter_rows()]
+
+    assert rows(streamed) == rows(small) and len(rows(small)) == 3
+
+
 def test_xlsx_text_that_looks_like_a_formula_stays_text(world, client_for, lead, researcher):
     from openpyxl import load_workbook
 
