@@ -3,7 +3,7 @@
 from tests import access_registry as registry
 from tests.factories import SourceFactory
 
-from .factories import CodingFactory, ExerciseFactory, MemoFactory
+from .factories import CodingFactory, ExerciseFactory, MemoFactory, ThemeFactory
 
 registry.register(
     "themes.Coding",
@@ -25,16 +25,10 @@ registry.PK_MODEL.update(
     }
 )
 
-PROJECT_WIDE = (
-    "The codebook is project-wide: a theme belongs to no site. Its pages list only excerpts "
-    "the user may see (tests/themes/test_views_retrieval.py proves it)."
+# The codebook is project-wide: a theme belongs to no site, so its URLs have no "other site's
+# object" to answer 404 for; the matrix still checks them for anonymous users and read-only
+# roles, and tests/themes/test_views_codebook.py checks each view's own rules.
+registry.register("themes.Theme", lambda site: ThemeFactory())
+registry.PROJECT_WIDE["themes.Theme"] = (
+    "The codebook is project-wide; its pages list only excerpts the user may see."
 )
-for name in (
-    "themes:theme-detail",
-    "themes:theme-export",
-    "themes:theme-edit",
-    "themes:theme-merge",
-    "themes:theme-retire",
-    "themes:theme-memo-create",
-):
-    registry.EXEMPT[name] = PROJECT_WIDE
