@@ -151,3 +151,56 @@ def make_source_with_turns(
         )
     )
     return source
+
+
+# --- workshops ---------------------------------------------------------------------------
+
+from workshops.models import (  # noqa: E402
+    MirrorItem,
+    MirrorItemKind,
+    Workshop,
+    WorkshopActivity,
+    WorkshopSeries,
+)
+
+
+class WorkshopSeriesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkshopSeries
+
+    site = factory.SubFactory(SiteFactory)
+    title = factory.Sequence(lambda n: f"Workshop series {n}")
+
+
+class WorkshopFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Workshop
+
+    series = factory.SubFactory(WorkshopSeriesFactory)
+    site = factory.LazyAttribute(lambda o: o.series.site)
+    number = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Session {n}")
+    date = datetime.date(2006, 5, 10)
+    start_time = datetime.time(9, 30)
+    end_time = datetime.time(12, 0)
+
+
+class WorkshopActivityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkshopActivity
+
+    workshop = factory.SubFactory(WorkshopFactory)
+    order = factory.Sequence(lambda n: n)
+    title = factory.Sequence(lambda n: f"Activity {n}")
+    minutes = 20
+
+
+class MirrorItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MirrorItem
+
+    workshop = factory.SubFactory(WorkshopFactory)
+    site = factory.LazyAttribute(lambda o: o.workshop.site)
+    kind = MirrorItemKind.STATISTIC
+    text = "12 referrals a week"
+    provenance_note = "Team statistics, 2005"

@@ -1,0 +1,38 @@
+"""Teach the generated access matrix about the workshops app's objects."""
+
+from tests import access_registry as registry
+from tests.factories import (
+    MirrorItemFactory,
+    WorkshopActivityFactory,
+    WorkshopFactory,
+    WorkshopSeriesFactory,
+)
+
+registry.register("workshops.WorkshopSeries", lambda site: WorkshopSeriesFactory(site=site))
+registry.register(
+    "workshops.Workshop", lambda site: WorkshopFactory(series=WorkshopSeriesFactory(site=site))
+)
+registry.register(
+    "workshops.WorkshopActivity",
+    lambda site: WorkshopActivityFactory(
+        workshop=WorkshopFactory(series=WorkshopSeriesFactory(site=site))
+    ),
+)
+registry.register(
+    "workshops.MirrorItem",
+    lambda site: MirrorItemFactory(
+        workshop=WorkshopFactory(series=WorkshopSeriesFactory(site=site))
+    ),
+)
+
+registry.PK_MODEL.update(
+    {
+        "workshops:series-detail": "workshops.WorkshopSeries",
+        "workshops:series-edit": "workshops.WorkshopSeries",
+        "workshops:series-add-session": "workshops.WorkshopSeries",
+        "workshops:series-ics": "workshops.WorkshopSeries",
+        "workshops:activity-edit": "workshops.WorkshopActivity",
+        "workshops:activity-delete": "workshops.WorkshopActivity",
+        "workshops:activity-move": "workshops.WorkshopActivity",
+    }
+)
