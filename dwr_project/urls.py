@@ -10,8 +10,10 @@ urlpatterns = [
     path("audit/", site_views.project_audit, name="project-audit"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
-    # Before the sites include: /sites/<code>/workshops/… reaches the workshops app.
+    # Before the sites include: /sites/<code>/workshops/… and /sites/<code>/analysis/… reach
+    # the workshops app.
     path("sites/", include("workshops.urls")),
+    path("sites/", include("workshops.analysis_urls")),
     path("sites/", include("sites.urls")),
     path("fieldwork/", include("fieldwork.urls")),
     path("themes/", include("themes.urls")),

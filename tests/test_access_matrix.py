@@ -18,7 +18,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests import access_registry as registry
 
 # Importing each app's test registry lets later apps add builders without editing this file.
-for module in ("tests.fieldwork.access", "tests.themes.access", "tests.workshops.access"):
+for module in (
+    "tests.fieldwork.access",
+    "tests.themes.access",
+    "tests.workshops.access",
+    "tests.workshops.analysis_access",
+):
     with contextlib.suppress(ModuleNotFoundError):
         __import__(module)
 
