@@ -27,7 +27,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from fieldwork.models import Segment
@@ -455,16 +455,36 @@ def _previous(workshop: Workshop, guard: WithheldWords) -> PreviousSummary | Non
 
 
 def _current_model(workshop: Workshop, activities: list[WorkshopActivity]):
-    """The model the agenda shows, else the site's latest present-layer model, else the
-    latest of any layer."""
+    """The model the agenda shows; else the site's current model: one with entries, of the
+    present layer, built latest in this series up to this session, latest version."""
     for activity in activities:
         if activity.second_stimulus_model_id:
             return activity.second_stimulus_model
-    models = ActivitySystemModel.objects.filter(site=workshop.site)
-    return (
-        models.filter(layer=TimeLayer.PRESENT).order_by("-version", "-updated_at", "-pk").first()
-        or models.order_by("-version", "-updated_at", "-pk").first()
+    models = list(
+        ActivitySystemModel.objects.filter(site=workshop.site)
+        .select_related("built_in")
+        .annotate(entry_count=Count("entries"))
     )
+    if not models:
+        return None
+
+    def rank(m: ActivitySystemModel) -> tuple:
+        in_series = (
+            m.built_in is not None
+            and m.built_in.series_id == workshop.series_id
+            and m.built_in.number <= workshop.number
+        )
+        return (
+            m.entry_count > 0,
+            m.layer == TimeLayer.PRESENT,
+            in_series,
+            m.built_in.number if in_series else 0,
+            m.version,
+            m.entry_count,
+            m.pk,
+        )
+
+    return max(models, key=rank)
 
 
 def _model_section(
