@@ -44,7 +44,8 @@ STATISTIC = "Four in ten referrals to the team were sent back for a different fo
 @pytest.fixture
 def pack_world(world, facilitator):
     """Session 2 of Alpha's series, with: Wendy's excerpt and a statistic (cleared); Helen's
-    excerpt, then Helen withdraws from the study; an excerpt of Nadia's turn whose speakers
+    excerpt, and a document extract that pastes her words, then Helen withdraws from the
+    study; an excerpt of Nadia's turn whose speakers
     were never recorded (Nadia declined being shown to colleagues); a proposed item; session
     1's saved summary quoting Helen; the site's model with both excerpts as evidence."""
     series = world["series"]
@@ -59,7 +60,15 @@ def pack_world(world, facilitator):
         item=wendy_item,
         actor=facilitator,
         facilitator_note="Read it aloud twice.",
-        prompts="Who else rings the school nurse?\nWhat rule does it bend?",
+        prompts=f"Who else rings the school nurse?\nHelen said: {HELEN}\nWhat rule does it bend?",
+    )
+    pasted = services.mirror_item_add_typed(
+        workshop=two,
+        actor=facilitator,
+        kind="document",
+        title="Minutes of the team meeting",
+        text=f"Minutes, item 4: {HELEN}",
+        provenance_note="Team minutes, March 2005",
     )
     statistic = services.mirror_item_add_typed(
         workshop=two,
@@ -113,6 +122,7 @@ def pack_world(world, facilitator):
         "statistic": statistic,
         "stale": stale,
         "proposed": proposed,
+        "pasted": pasted,
         "first_activity": first,
         "helen": helen,
     }
@@ -155,6 +165,14 @@ def test_the_pack_leaves_out_revoked_and_unaccepted_items_and_numbers_the_rest(p
     assert [m.ref for m in content.mirror] == ["M1", "M2"]
     agenda = content.agenda[0]
     assert agenda.first_stimulus == [f"M1 · {content.mirror[0].title}"]
+
+
+def test_a_typed_item_or_a_prompt_pasting_withheld_words_is_left_out(pack_world):
+    content = pack_content(pack_world["two"])
+
+    assert pack_world["pasted"].pk not in {m.pk for m in content.mirror}
+    wendy = next(m for m in content.mirror if m.pk == pack_world["wendy_item"].pk)
+    assert wendy.prompts == ["Who else rings the school nurse?", "What rule does it bend?"]
 
 
 def test_an_excerpt_is_revoked_by_a_blocked_speaker_in_its_turns_even_if_never_recorded(

@@ -15,9 +15,11 @@ Consent is applied here, once, for every section:
 * evidence quotes under the site model go through `analysis_selectors.evidence_for` (the
   consent exclusion), and a mirror item used as evidence must also pass the rule above;
   withheld evidence is left out;
-* free text written by the team (the previous session's summary, model entries) is checked
-  against the words of every blocked participant of the site and of every revoked item: a
-  line that quotes five words in a row of them is left out (and counted, without its words).
+* text typed by the team (the previous session's summary, model entries, contradictions,
+  agenda descriptions, facilitator notes and prompts, typed document extracts and figures)
+  is checked against the words of every blocked participant of the site and of every
+  revoked item: a line (or typed item) that quotes five words in a row of them is left out;
+  the summary says how many of its lines were, without their words.
 """
 
 from __future__ import annotations
@@ -268,6 +270,11 @@ def _withheld_words(site, consent: Consent) -> WithheldWords:
 # --- helpers -----------------------------------------------------------------------------
 
 
+def _guarded(text: str, guard: WithheldWords) -> str:
+    """Free text written by the team, without the lines that quote withheld words."""
+    return "\n".join(line for line in text.splitlines() if not guard.quotes(line))
+
+
 def _person(user) -> str:
     if user is None:
         return "—"
@@ -349,7 +356,7 @@ def _clearance(item: MirrorItem, speakers: list[Participant]) -> str:
     )
 
 
-def _mirror_entries(items: list[MirrorItem]) -> list[MirrorEntry]:
+def _mirror_entries(items: list[MirrorItem], guard: WithheldWords) -> list[MirrorEntry]:
     entries = []
     for n, item in enumerate(items, start=1):
         speakers = sorted(item.speakers.all(), key=lambda p: p.pseudonym)
@@ -376,8 +383,8 @@ def _mirror_entries(items: list[MirrorItem]) -> list[MirrorEntry]:
                 surface=f"{item.get_surface_column_display()} × {item.get_surface_layer_display()}",
                 column=item.surface_column,
                 layer=item.surface_layer,
-                facilitator_note=item.facilitator_note,
-                prompts=item.prompt_list,
+                facilitator_note=_guarded(item.facilitator_note, guard),
+                prompts=[q for q in item.prompt_list if not guard.quotes(q)],
             )
         )
     return entries
@@ -639,8 +646,14 @@ def pack_content(workshop: Workshop) -> PackContent:
         key=lambda i: (layer_rank[i.surface_layer], column_rank[i.surface_column], i.order, i.pk)
     )
     revoked = revoked_item_ids(items, consent)
-    usable = [i for i in items if i.pk not in revoked]
-    mirror = _mirror_entries(usable)
+    # A typed item (a document extract, a figure) has no speakers to check: its words are
+    # checked against the withheld words instead.
+    usable = [
+        i
+        for i in items
+        if i.pk not in revoked and (i.kind == MirrorItemKind.EXCERPT or not guard.quotes(i.text))
+    ]
+    mirror = _mirror_entries(usable, guard)
     by_pk = {m.pk: m for m in mirror}
 
     activities = list(
@@ -661,7 +674,7 @@ def pack_content(workshop: Workshop) -> PackContent:
             AgendaEntry(
                 number=n,
                 title=activity.title,
-                description=activity.description,
+                description=_guarded(activity.description, guard),
                 minutes=activity.minutes,
                 starts=starts,
                 ends=ends,
