@@ -27,6 +27,7 @@ from workshops.models import (
     ElementEntry,
     MirrorItemKind,
     MirrorItemStatus,
+    SharedObject,
     Workshop,
 )
 from workshops.packs import build_pack
@@ -467,3 +468,23 @@ def test_the_command_says_when_it_cannot_write_the_file(pack_world, tmp_path):
         call_command(
             "workshop_pack", str(pack_world["two"].pk), "--format", "pdf", "--out", str(out)
         )
+
+
+def test_the_third_generation_diagram_draws_the_linked_neighbour_and_the_shared_object(
+    pack_world,
+):
+    site = pack_world["series"].site
+    model = ActivitySystemModel.objects.get(site=site, title="The team today")
+    school = ActivitySystemModel.objects.create(
+        site=site, title="The school", perspective="A secondary school"
+    )
+    SharedObject.objects.create(site=site, model_a=model, model_b=school, text="A pupil at risk")
+
+    third = next(d for d in pack_content(pack_world["two"]).diagrams if d.key == "third_generation")
+
+    assert third.title == "Third-generation diagram: The team today and The school"
+    assert (
+        "A pupil at risk" in third.svg
+        and "Their partially shared object: A pupil at risk." in third.alt
+    )
+    assert "Instruments: Phones." in third.alt

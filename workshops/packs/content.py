@@ -549,15 +549,8 @@ def _model_section(
             key="site_model",
             title=f"The site's model: {title}",
             svg=svg.triangle_svg(view, id_prefix=f"pack-model-{model.pk}"),
-            alt=(
-                f"The activity-system triangle of {title}, perspective {model.perspective}. "
-                + " ".join(
-                    f"{slot.label}: "
-                    + ("; ".join(e.entry.text for e in slot.entries) or "no entries yet")
-                    + "."
-                    for slot in view.slots
-                )
-            ),
+            alt=f"The activity-system triangle of {title}, perspective {model.perspective}. "
+            + _in_words(view),
             grid=grid,
         )
     )
@@ -584,15 +577,26 @@ def _model_section(
                     view, nview, texts, id_prefix=f"pack-thirdgen-{model.pk}"
                 ),
                 alt=(
-                    f"Two activity systems: {model.title} (central) and {neighbour.title} "
-                    f"(neighbour), joined by their partially shared object: "
+                    f"Two activity systems side by side, their objects facing each other. "
+                    f"Central, {model}: {_in_words(view)} Neighbour, {neighbour}: "
+                    f"{_in_words(nview)} Their partially shared object: "
                     + ("; ".join(texts) or "not yet named")
-                    + ". Each element of both systems is left to be discussed."
+                    + "."
                 ),
                 grid=diagrams.third_generation_grid(model.title, neighbour.title, texts),
             )
         )
     return out, title, rows
+
+
+def _in_words(view: analysis_selectors.ModelView) -> str:
+    """A model's entries in words, element by element: the drawing's text alternative."""
+    return " ".join(
+        f"{slot.label}: "
+        + ("; ".join(e.entry.text for e in slot.entries) or "no entries yet")
+        + "."
+        for slot in view.slots
+    )
 
 
 def _tool_label(activity: WorkshopActivity) -> str:

@@ -143,21 +143,32 @@ def third_generation_grid(central: str, neighbour: str, shared: list[str]) -> li
 
 def blank_third_generation() -> Diagram:
     title = "Third-generation diagram (two activity systems and their shared object)"
-    body = _blank_system(offset=0, scale=0.5) + _blank_system(offset=560, mirror=True, scale=0.5)
-    body.append(
-        '<ellipse cx="530" cy="135" rx="70" ry="38" fill="#fff8e1" stroke="#5b6770" '
-        'stroke-dasharray="6 4"/>'
-        f'<text x="530" y="131" text-anchor="middle" font-weight="bold" fill="{INK}">Shared</text>'
-        f'<text x="530" y="149" text-anchor="middle" font-weight="bold" fill="{INK}">object</text>'
+    # Two systems at 0.6 scale; the neighbour mirrored so both outcomes face the middle.
+    scale, right, centre = 0.6, 748, 674
+    body = _blank_system(offset=0, scale=scale) + _blank_system(
+        offset=right, mirror=True, scale=scale
     )
-    body.append(_line(470, 135, 460, 135, ' stroke-dasharray="4 3"'))
+    cy = ROW_Y[1] * scale + 20 + BOX_H * scale / 2
+    left_outcome = LAYOUT[Element.OUTCOME][0] * scale + LAYOUT[Element.OUTCOME][1] * scale / 2
+    right_outcome = right + (1000 - LAYOUT[Element.OUTCOME][0]) * scale
+    right_outcome -= LAYOUT[Element.OUTCOME][1] * scale / 2
+    body.append(_line(left_outcome, cy, centre - 70, cy, ' stroke-dasharray="4 3"'))
+    body.append(_line(centre + 70, cy, right_outcome, cy, ' stroke-dasharray="4 3"'))
+    body.append(
+        f'<ellipse cx="{centre}" cy="{cy:.0f}" rx="70" ry="38" fill="#fff8e1" '
+        'stroke="#5b6770" stroke-dasharray="6 4"/>'
+        f'<text x="{centre}" y="{cy - 4:.0f}" text-anchor="middle" font-weight="bold" '
+        f'fill="{INK}">Shared</text>'
+        f'<text x="{centre}" y="{cy + 14:.0f}" text-anchor="middle" font-weight="bold" '
+        f'fill="{INK}">object</text>'
+    )
     return Diagram(
         key="third_generation",
         title=title,
         svg=_svg(
             key="third_generation",
-            width=1060,
-            height=260,
+            width=1350,
+            height=300,
             title=title,
             desc=(
                 "Two blank activity-system triangles side by side, the right one mirrored so "
@@ -182,22 +193,24 @@ def expansive_cycle(targeted: list[str]) -> Diagram:
     """The seven learning actions clockwise round a circle, those this session targets
     highlighted."""
     actions = list(LearningAction.choices)
-    cx, cy, r = 500, 300, 220
+    cx, cy, rx, ry = 500, 300, 330, 230
     body = [
-        f'<circle cx="{cx}" cy="{cy}" r="{r}" fill="none" stroke="{LINE_COLOUR}" '
+        f'<ellipse cx="{cx}" cy="{cy}" rx="{rx}" ry="{ry}" fill="none" stroke="{LINE_COLOUR}" '
         'stroke-width="1.5" stroke-dasharray="2 6"/>'
     ]
     points = []
     for n, _ in enumerate(actions):
         angle = -math.pi / 2 + 2 * math.pi * n / len(actions)
-        points.append((cx + r * math.cos(angle), cy + r * math.sin(angle)))
+        points.append((cx + rx * math.cos(angle), cy + ry * math.sin(angle)))
     for n, (x, y) in enumerate(points):
         nx, ny = points[(n + 1) % len(points)]
         # An arrow from each action to the next, stopping short of the boxes.
         dx, dy = nx - x, ny - y
         length = math.hypot(dx, dy)
         ux, uy = dx / length, dy / length
-        sx, sy, ex, ey = x + ux * 70, y + uy * 70, nx - ux * 70, ny - uy * 70
+        # Leave the box (170 × 48) along the line, whatever its slope.
+        gap = min(85 / max(abs(ux), 1e-6), 24 / max(abs(uy), 1e-6)) + 8
+        sx, sy, ex, ey = x + ux * gap, y + uy * gap, nx - ux * gap, ny - uy * gap
         body.append(_line(sx, sy, ex, ey))
         body.append(
             f'<polygon points="{ex:.0f},{ey:.0f} {ex - 10 * ux - 5 * uy:.0f},'
