@@ -287,11 +287,14 @@ def test_the_pdf_has_the_agenda_every_cleared_quote_with_provenance_and_no_withh
     assert_no_withheld_words(text)
 
 
-def test_every_pdf_page_after_the_cover_has_the_running_header_and_a_page_number(pack_world):
+def test_every_pdf_page_is_a4_with_a_page_number_and_after_the_cover_the_running_header(
+    pack_world,
+):
     data, pages = build_pack(pack_world["two"], "pdf")
     reader = PdfReader(io.BytesIO(data))
 
     for number, page in enumerate(reader.pages, start=1):
+        assert (round(page.mediabox.width), round(page.mediabox.height)) == (595, 842)  # A4
         text = flat(page.extract_text())
         assert f"Page {number} of {pages}" in text
         if number > 1:
@@ -488,3 +491,13 @@ def test_the_third_generation_diagram_draws_the_linked_neighbour_and_the_shared_
         and "Their partially shared object: A pupil at risk." in third.alt
     )
     assert "Instruments: Phones." in third.alt
+
+
+def test_the_pdf_draws_the_conceptual_tools_as_vectors_not_images(pack_world):
+    data, _pages = build_pack(pack_world["two"], "pdf")
+    reader = PdfReader(io.BytesIO(data))
+
+    assert not any(page.images for page in reader.pages)
+    text = pdf_text(data)
+    assert "Past: events, changes" in text  # the timeline template's boxes, as text
+    assert "4. Examining the model" in text  # the cycle's steps
