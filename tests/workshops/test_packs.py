@@ -501,3 +501,10 @@ def test_the_pdf_draws_the_conceptual_tools_as_vectors_not_images(pack_world):
     text = pdf_text(data)
     assert "Past: events, changes" in text  # the timeline template's boxes, as text
     assert "4. Examining the model" in text  # the cycle's steps
+
+
+def test_the_pack_says_whose_words_it_quotes_for_the_document_jobs(pack_world):
+    content = pack_content(pack_world["two"])
+
+    assert content.site_id == pack_world["series"].site_id
+    assert content.participant_ids == {pack_world["wendy"].pk}

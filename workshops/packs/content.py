@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from fieldwork.models import Segment
 from sites.models import ConsentDecision, ConsentScope, Participant
-from themes.models import excluded_participant_ids
+from themes.models import Coding, excluded_participant_ids
 
 from .. import analysis_selectors, selectors, svg
 from ..models import (
@@ -141,6 +141,7 @@ class NoteEntry:
 
 @dataclass
 class PackContent:
+    site_id: int
     site_name: str
     site_code: str
     series_title: str
@@ -178,6 +179,9 @@ class PackContent:
     scribe_handover: list[str]
     checklist: list[str]
     generated: str
+    # Whose words the pack quotes (mirror items and model evidence): for the document jobs,
+    # which must know which files a later withdrawal concerns.
+    participant_ids: set[int]
 
 
 # --- consent -----------------------------------------------------------------------------
@@ -499,12 +503,13 @@ def _model_section(
     model: ActivitySystemModel | None,
     consent: Consent,
     guard: WithheldWords,
-) -> tuple[list[Diagram], str, list[ModelEntryRow]]:
+) -> tuple[list[Diagram], str, list[ModelEntryRow], list[analysis_selectors.Evidence]]:
     """The site's model (drawn and as a table with its cleared evidence) and the
     third-generation diagram."""
     out: list[Diagram] = []
+    quoted: list[analysis_selectors.Evidence] = []
     if model is None:
-        return out, "", []
+        return out, "", [], quoted
     view = analysis_selectors.model_views([model], site=workshop.site)[0]
     evidence_item_ids = {
         e.pk
@@ -530,6 +535,7 @@ def _model_section(
                 and not (e.kind == "mirror" and e.pk in revoked)
                 and not guard.quotes(e.quote)
             ]
+            quoted += cleared
             rows.append(
                 ModelEntryRow(
                     element=slot.label,
@@ -586,7 +592,7 @@ def _model_section(
                 grid=diagrams.third_generation_grid(model.title, neighbour.title, texts),
             )
         )
-    return out, title, rows
+    return out, title, rows, quoted
 
 
 def _in_words(view: analysis_selectors.ModelView) -> str:
@@ -597,6 +603,39 @@ def _in_words(view: analysis_selectors.ModelView) -> str:
         + "."
         for slot in view.slots
     )
+
+
+def _quoted_participants(
+    items: list[MirrorItem], evidence: list[analysis_selectors.Evidence]
+) -> set[int]:
+    """Participants whose words the pack quotes: the items' recorded speakers and everyone
+    whose turn an item's or an evidence quote's range overlaps. Three queries at most."""
+    found = {p.pk for item in items for p in item.speakers.all()}
+    ranges: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for item in items:
+        if item.source_id and item.start is not None and item.end is not None:
+            ranges[item.source_id].append((item.start, item.end))
+    coding_ids = {e.pk for e in evidence if e.kind == "coding"}
+    item_ids = {e.pk for e in evidence if e.kind == "mirror"}
+    for source_id, start, end in Coding.objects.filter(pk__in=coding_ids).values_list(
+        "source_id", "start", "end"
+    ):
+        ranges[source_id].append((start, end))
+    if item_ids:
+        for source_id, start, end, speaker in MirrorItem.objects.filter(
+            pk__in=item_ids
+        ).values_list("source_id", "start", "end", "speakers"):
+            if speaker:
+                found.add(speaker)
+            if source_id and start is not None and end is not None:
+                ranges[source_id].append((start, end))
+    if ranges:
+        for source_id, start, end, participant_id in Segment.objects.filter(
+            source_id__in=list(ranges), participant__isnull=False
+        ).values_list("source_id", "start", "end", "participant_id"):
+            if any(s < end and start < e for s, e in ranges[source_id]):
+                found.add(participant_id)
+    return found
 
 
 def _tool_label(activity: WorkshopActivity) -> str:
@@ -703,7 +742,9 @@ def pack_content(workshop: Workshop) -> PackContent:
         )
 
     model = _current_model(workshop, activities)
-    model_diagrams, model_title, model_entries = _model_section(workshop, model, consent, guard)
+    model_diagrams, model_title, model_entries, quoted = _model_section(
+        workshop, model, consent, guard
+    )
     targeted = [v for v in workshop.target_actions if v in LearningAction.values]
     tools = [diagrams.blank_triangle()]
     tools += [d for d in model_diagrams if d.key == "site_model"]
@@ -764,6 +805,7 @@ def pack_content(workshop: Workshop) -> PackContent:
             times += "–" + workshop.end_time.strftime("%H:%M")
     session = f"Session {workshop.number}: {workshop.title}"
     return PackContent(
+        site_id=site.pk,
         site_name=site.name,
         site_code=site.code,
         series_title=workshop.series.title,
@@ -801,4 +843,5 @@ def pack_content(workshop: Workshop) -> PackContent:
         scribe_handover=handover,
         checklist=checklist,
         generated=timezone.localtime().strftime("%-d %B %Y, %H:%M"),
+        participant_ids=_quoted_participants(usable, quoted),
     )
