@@ -5,6 +5,7 @@ names its site (the access matrix reads the converters of each pattern)."""
 from django.urls import path
 
 from . import views
+from .packs import urls as pack_urls
 
 app_name = "workshops"
 
@@ -109,3 +110,6 @@ urlpatterns = [
         name="mirroritem-place",
     ),
 ]
+
+# The workshop pack's preview and downloads (workshops/packs/).
+urlpatterns += pack_urls.urlpatterns

@@ -36,3 +36,12 @@ registry.PK_MODEL.update(
         "workshops:activity-move": "workshops.WorkshopActivity",
     }
 )
+
+# The workshop pack (workshops/packs/): `fmt` is a plain kwarg; a format the view does not
+# make ('csv', the registry's default) is 404 like any other site's object.
+registry.PK_MODEL.update(
+    {
+        "workshops:workshop-pack": "workshops.Workshop",
+        "workshops:workshop-pack-download": "workshops.Workshop",
+    }
+)
