@@ -41,6 +41,7 @@ test: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DJANGO_DEBUG=1 $(BIN)/mypy
 
 format: install-dev
 	$(BIN)/ruff format .

@@ -112,7 +112,7 @@ def source_turns(*, source: Source) -> list[Segment]:
         ).get(source.pk, [])
     }
     for turn in turns:
-        turn.withheld = withheld.get(turn.pk)
+        turn.withheld = withheld.get(turn.pk)  # type: ignore[attr-defined]  # for the template
     return turns
 
 
@@ -174,7 +174,7 @@ def attach_attribution_choices(*, turns: list[Segment], participants: list[Parti
     for turn in turns:
         attributed = {a.participant_id for a in turn.attributions.all()}
         named = {p.pk for p, pattern in patterns if pattern.search(turn.body)}
-        turn.attribution_choices = sorted(
+        turn.attribution_choices = sorted(  # type: ignore[attr-defined]  # for the template
             (AttributionChoice(p, p.pk in named, p.pk in attributed) for p in participants),
             key=lambda c: (not c.suggested, c.participant.pseudonym.casefold()),
         )
@@ -245,7 +245,9 @@ def unmapped_speaker_flags(site: Site) -> list[ConsentFlag]:
     sources = sources_with_unmapped_speakers(site=site)
     if not sources:
         return []
-    turns = sum(s.unmapped_count for s in sources)
+    # (source, its unmapped turns), from the queryset's annotation.
+    counted = [(s, s.unmapped_count) for s in sources]  # type: ignore[attr-defined]
+    turns = sum(n for _s, n in counted)
     return [
         ConsentFlag(
             f"{len(sources)} source{'s' if len(sources) != 1 else ''} "
@@ -254,11 +256,10 @@ def unmapped_speaker_flags(site: Site) -> list[ConsentFlag]:
             "words until the speaker is mapped.",
             [
                 (
-                    f"Map the speakers of “{s.title}” ({s.unmapped_count} turn"
-                    f"{'s' if s.unmapped_count != 1 else ''})",
+                    f"Map the speakers of “{s.title}” ({n} turn{'s' if n != 1 else ''})",
                     reverse("fieldwork:source-speakers", kwargs={"pk": s.pk}),
                 )
-                for s in sources
+                for s, n in counted
             ],
         )
     ]
@@ -272,7 +273,7 @@ def import_job_list(*, site: Site, limit: int = 100) -> list[ImportJob]:
     )
 
 
-def site_fieldwork_counts(*, user) -> QuerySet[Site]:
+def site_fieldwork_counts(*, user) -> QuerySet:
     return (
         Site.objects.visible_to(user)
         .annotate(source_count=Count("sources", distinct=True))

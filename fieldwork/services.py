@@ -225,7 +225,7 @@ def _insert_segments(rows: list[dict]) -> None:
         return
     fields = [f for f in Segment._meta.concrete_fields if not f.primary_key]
     defaults = {f.attname: f.get_default() for f in fields}
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     table = connection.ops.quote_name(Segment._meta.db_table)
     with connection.cursor() as cursor:
@@ -351,7 +351,7 @@ def source_update_text(*, source: Source, text: str, actor) -> Source:
             by_pk = {s.pk: s for s in segments}
             gone, keep = [], []
             for result in moved:
-                segment = by_pk[result.key]
+                segment = by_pk[int(str(result.key))]
                 if result.status == "removed":
                     gone.append(segment.pk)
                     continue

@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from .models import AuditEvent, Membership, Participant, Site
 
 
-def site_list(*, user) -> QuerySet[Site]:
+def site_list(*, user) -> QuerySet:
     return (
         Site.objects.visible_to(user)
         .annotate(
@@ -70,6 +70,8 @@ def participant_erased_at(*, participant: Participant):
         .values_list("at", flat=True)
         .first()
     )
+
+
 @dataclass(frozen=True)
 class ConsentFlag:
     """A warning on the site page about words that escape the consent checks, with links

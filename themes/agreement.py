@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 __all__ = [
     "ThemeAgreement",
@@ -134,14 +135,14 @@ class ThemeAgreement:
     percent: float | None
     kappa: float | None
     alpha: float | None
-    disagreements: list[Hashable] = field(default_factory=list)
+    disagreements: list[Any] = field(default_factory=list)
 
 
 def theme_agreement(
     theme_key: object,
-    unit_keys: Sequence[Hashable],
-    coder_keys: Sequence[Hashable],
-    coded: Mapping[Hashable, Set[Hashable]],
+    unit_keys: Sequence[Any],
+    coder_keys: Sequence[Any],
+    coded: Mapping[Any, Set[Any]],
 ) -> ThemeAgreement:
     """Agreement on one theme, treating each unit as present/absent for each coder.
 

@@ -13,6 +13,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -127,7 +128,7 @@ def coder_choices(*, user, sites: list[Site] | None = None) -> list[tuple[int, s
     exercise hides), by name: the coders filter offers no one else. One query (two without
     `sites`, the user's sites if already read: given as ids, each coder's test is a probe of
     the (site, coder) index)."""
-    User = Coding._meta.get_field("coder").related_model
+    User = get_user_model()
     if sites is None:
         sites = visible_site_list(user)
     visible = _visible(Coding.objects.all(), user, sites).filter(coder_id=OuterRef("pk"))
@@ -279,7 +280,8 @@ def source_codings(
             coders[coder_id] = user_model(
                 pk=coder_id, username=username, first_name=first_name, last_name=last_name
             )
-        codings.append(WorkspaceCoding(*fields, theme, coders[coder_id]))
+        # `fields` are the row's leading columns, in WorkspaceCoding's field order.
+        codings.append(WorkspaceCoding(*fields, theme, coders[coder_id]))  # type: ignore[call-arg]
     return codings
 
 
@@ -744,11 +746,14 @@ class DistinctPassages(Aggregate):
     def __init__(self, **extra) -> None:
         super().__init__(F("source_id"), F("start"), F("end"), **extra)
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(
+        self, compiler, connection, function=None, template=None, arg_joiner=None, **extra_context
+    ):
         # SQLite's COUNT(DISTINCT ...) takes one argument: count the joined text.
         return super().as_sql(
             compiler,
             connection,
+            function=function,
             template="COUNT(DISTINCT %(expressions)s)",
             arg_joiner=" || ',' || ",
             **extra_context,

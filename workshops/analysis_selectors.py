@@ -192,13 +192,16 @@ def model_views(models: list[ActivitySystemModel], *, site: Site) -> list[ModelV
         return []
     by_model: dict[int, dict[str, list[EntryView]]] = {m.pk: defaultdict(list) for m in models}
     entries = list(ElementEntry.objects.filter(model__in=models).order_by("element", "order", "pk"))
-    coding_links = ElementEntry.evidence_codings.through.objects.filter(
-        elemententry__in=[e.pk for e in entries]
-    ).values_list("elemententry_id", "coding_id")
-    item_links = ElementEntry.evidence_mirror_items.through.objects.filter(
-        elemententry__in=[e.pk for e in entries]
-    ).values_list("elemententry_id", "mirroritem_id")
-    coding_links, item_links = list(coding_links), list(item_links)
+    coding_links = list(
+        ElementEntry.evidence_codings.through.objects.filter(
+            elemententry__in=[e.pk for e in entries]
+        ).values_list("elemententry_id", "coding_id")
+    )
+    item_links = list(
+        ElementEntry.evidence_mirror_items.through.objects.filter(
+            elemententry__in=[e.pk for e in entries]
+        ).values_list("elemententry_id", "mirroritem_id")
+    )
     codings, items = evidence_for(
         site=site,
         coding_ids={c for _, c in coding_links},

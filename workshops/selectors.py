@@ -516,7 +516,7 @@ def recording_view(*, workshop: Workshop, turn_limit: int = 400) -> RecordingVie
         for item in workshop.mirror_items.prefetch_related("showings")
         for s in item.showings.all()
     ]
-    turns = []
+    turns: list[TranscriptTurn] = []
     speakers: dict[str, list] = {}
     for segment in segments:
         if segment.speaker:

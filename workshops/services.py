@@ -737,7 +737,7 @@ def recording_map_speaker(
     *, workshop: Workshop, actor, label: str, participant: Participant | None
 ) -> int:
     """Map a speaker label of the session's transcript to one of its attendees (or to nobody)."""
-    if workshop.recording_id is None:
+    if workshop.recording is None:
         raise ApplicationError("The session has no transcript yet.")
     if participant is not None and participant.site_id != workshop.site_id:
         raise ValidationError("Choose a participant of this site.")
