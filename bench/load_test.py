@@ -100,6 +100,10 @@ class Browser:
                 key, _, rest = value.partition("=")
                 self.cookies[key.strip()] = rest.split(";", 1)[0]
         error = None if response.status < 400 else str(response.status)
+        if response.status == 400:
+            # The app's plain message says why (a consent refusal is the expected one).
+            reason = " ".join(data.decode("utf-8", "replace").split())[:70]
+            error = f"400 ({reason})"
         self.record(name, elapsed, error)
         return response, data
 
@@ -235,6 +239,10 @@ def start_gunicorn(env: dict, port: int, workers: int, threads: int) -> subproce
             str(workers),
             "--threads",
             str(threads),
+            # As a reverse proxy in front would: idle keep-alive connections stay open while
+            # a person reads the page (gunicorn's default closes them after 2 s).
+            "--keep-alive",
+            "75",
             "--bind",
             f"{HOST}:{port}",
             "--log-level",
@@ -294,11 +302,21 @@ TRANSCRIPT = (
 )
 
 
-def run_user(browser: Browser, data: dict, deadline: float, created: list, rng: random.Random):
+def run_user(
+    browser: Browser,
+    data: dict,
+    deadline: float,
+    created: list,
+    rng: random.Random,
+    think: float = 0.0,
+):
     sources = data["sources"]
     themes = data["themes"]
     site = rng.choice(data["sites"])
     for _ in range(MAX_REQUESTS_PER_USER):
+        if think:
+            # A person reads the page before the next click: uniform around the mean.
+            time.sleep(rng.uniform(0.5 * think, 1.5 * think))
         if time.monotonic() >= deadline:
             return
         roll = rng.random()
@@ -338,7 +356,9 @@ def run_user(browser: Browser, data: dict, deadline: float, created: list, rng: 
             )
 
 
-def load(port: int, data: dict, users: int, duration: int) -> tuple[dict, dict, list, float]:
+def load(
+    port: int, data: dict, users: int, duration: int, think: float = 0.0
+) -> tuple[dict, dict, list, float]:
     samples: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     lock = threading.Lock()
@@ -367,7 +387,8 @@ def load(port: int, data: dict, users: int, duration: int) -> tuple[dict, dict, 
     started = time.monotonic()
     threads = [
         threading.Thread(
-            target=run_user, args=(browsers[i], data, deadline, created, random.Random(i))
+            target=run_user,
+            args=(browsers[i], data, deadline, created, random.Random(i), think),
         )
         for i in range(users)
     ]
@@ -410,7 +431,7 @@ mode = sys.argv[1]
 if mode == "create":
     site = Site.objects.get(code="northbrook")
     actor = get_user_model().objects.get(username="load00")
-    text = TEXT_
+    text = sys.stdin.read()
     ids = []
     for i in range(100):
         job = services.import_job_create(
@@ -444,9 +465,14 @@ def drain(env: dict, workers: int) -> tuple[float, int]:
         )
         for i in range(2000)
     )
-    script = DRAIN.replace("TEXT_", repr(text))
+    script = DRAIN
     out = subprocess.run(
-        [PY, "-c", script, "create"], cwd=ROOT, env=env, capture_output=True, text=True
+        [PY, "-c", script, "create"],
+        cwd=ROOT,
+        env=env,
+        input=text,
+        capture_output=True,
+        text=True,
     )
     if out.returncode:
         raise SystemExit(out.stderr)
@@ -470,6 +496,12 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--port", type=int, default=8123)
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="mean seconds a user reads a page before the next request (0: closed loop)",
+    )
     parser.add_argument("--skip-drain", action="store_true")
     args = parser.parse_args()
 
@@ -486,7 +518,9 @@ def main() -> int:
     server = start_gunicorn(env, args.port, args.workers, args.threads)
     worker = start_worker(env, "load")
     try:
-        samples, errors, created, elapsed = load(args.port, data, args.users, args.duration)
+        samples, errors, created, elapsed = load(
+            args.port, data, args.users, args.duration, args.think
+        )
     finally:
         stop(worker)
         stop(server)
