@@ -175,9 +175,11 @@ import json, sys
 import django
 django.setup()
 from django.core.management import call_command
+from django.db import models
 from django.contrib.auth import get_user_model
 from sites.models import Membership, Role, Site
-from fieldwork.models import Source
+from fieldwork.models import Segment, Source
+from sites.models import Participant
 from themes.models import Theme
 users = int(sys.argv[1])
 User = get_user_model()
@@ -190,13 +192,22 @@ for i in range(users):
     for site in sites:
         Membership.objects.get_or_create(user=user, site=site, defaults={"role": Role.RESEARCHER})
     names.append(user.username)
-sources = list(
+source_ids = list(
     Source.objects.filter(site__in=sites, segments__isnull=False)
-    .distinct().values_list("pk", "text")[:20]
+    .distinct().values_list("pk", flat=True)[:20]
 )
+# Turns a person may code: not a withdrawn participant's (the app refuses those, by design).
+excluded = Participant.objects.excluded_ids()
+spans = {}
+for pk, start, end in (
+    Segment.objects.filter(source_id__in=source_ids, end__gte=models.F("start") + 60)
+    .exclude(participant_id__in=excluded)
+    .values_list("source_id", "start", "end")
+):
+    spans.setdefault(pk, []).append([start, end])
 print(json.dumps({
     "users": names,
-    "sources": [[pk, len(text)] for pk, text in sources],
+    "sources": [[pk, spans[pk]] for pk in source_ids if pk in spans],
     "sites": [s.code for s in sites],
     "themes": list(Theme.objects.codable().values_list("pk", flat=True)[:30]),
 }))
@@ -320,7 +331,7 @@ def run_user(
         if time.monotonic() >= deadline:
             return
         roll = rng.random()
-        source_pk, length = rng.choice(sources)
+        source_pk, spans = rng.choice(sources)
         if roll < 0.12:
             browser.get("sites list", "/sites/")
         elif roll < 0.22:
@@ -335,7 +346,8 @@ def run_user(
         elif roll < 0.78:
             browser.get("theme excerpts", f"/themes/{rng.choice(themes)}/")
         elif roll < 0.985:
-            start = rng.randrange(0, max(1, length - 60))
+            turn_start, turn_end = rng.choice(spans)
+            start = rng.randrange(turn_start, turn_end - 40)
             response, body = browser.post_form(
                 "add a coding",
                 f"/themes/sources/{source_pk}/codings/new/",
