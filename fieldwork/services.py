@@ -13,7 +13,6 @@ import functools
 import logging
 import os
 import re
-import threading
 import time
 import unicodedata
 import uuid
@@ -31,6 +30,7 @@ from sites.access import ApplicationError
 from sites.models import Participant, Site
 from sites.services import audit_record
 
+from . import jobs
 from .models import (
     AnonymisationEntry,
     DocumentType,
@@ -738,18 +738,15 @@ def _publish(job_id: int) -> bool:
     upload (the job and its original are already saved): the job stays queued with no
     `enqueued_at`, the user is told it will start when the service is back, and the worker's
     sweep sends it then. Returns whether the message went out."""
-    from kombu.exceptions import OperationalError as BrokerUnavailable
-
     from .tasks import import_job_run  # tasks imports services: import here, not at the top
 
-    try:
-        import_job_run.apply_async((job_id,))
-    except (BrokerUnavailable, OSError):
-        logger.warning("Import job %s stays queued: the broker is unreachable", job_id)
-        return False
     # Unconditional: a worker (or the eager path) may already have claimed the job.
-    ImportJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
-    return True
+    return jobs.publish(
+        import_job_run,
+        job_id,
+        lambda: ImportJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now()),
+        "Import job",
+    )
 
 
 def import_job_retry(*, job: ImportJob, actor) -> ImportJob:
@@ -895,56 +892,22 @@ def _read_original(job: ImportJob) -> bytes:
         return handle.read(settings.IMPORT_MAX_BYTES + 1)
 
 
-def _lease_end(now: datetime.datetime) -> datetime.datetime:
-    return now + datetime.timedelta(seconds=settings.IMPORT_LEASE_SECONDS)
-
-
 def import_job_renew_lease(*, job_id: int, attempt: int) -> bool:
     """Extend the lease of the run that claimed `attempt`; False once the job is no longer
     that run's (finished, or taken back by the sweep)."""
     return bool(
         ImportJob.objects.filter(pk=job_id, status=ImportStatus.RUNNING, attempts=attempt).update(
-            lease_expires_at=_lease_end(timezone.now())
+            lease_expires_at=jobs.lease_end()
         )
     )
 
 
-class _Heartbeat:
-    """Renews a running job's lease every third of IMPORT_LEASE_SECONDS from a thread of its
-    own, with its own database connection: the import writes in one long transaction, and a
-    renewal made inside it would stay invisible to the sweep until the end. The thread dies
-    with the worker process, so a killed worker's lease simply runs out."""
-
-    def __init__(self, job_id: int, attempt: int) -> None:
-        self._job_id, self._attempt = job_id, attempt
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._beat, name=f"import-job-{job_id}-lease", daemon=True
-        )
-
-    def __enter__(self) -> _Heartbeat:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _beat(self) -> None:
-        from django.db import connection
-
-        interval, used = settings.IMPORT_LEASE_SECONDS / 3, False
-        try:
-            while not self._stop.wait(interval):
-                used = True
-                try:
-                    if not import_job_renew_lease(job_id=self._job_id, attempt=self._attempt):
-                        return
-                except Exception:  # noqa: BLE001 - a missed beat is retried; the run goes on
-                    logger.warning("Could not renew the lease of import job %s", self._job_id)
-        finally:
-            if used:
-                connection.close()  # this thread's own connection
+def _heartbeat(job: ImportJob) -> jobs.Heartbeat:
+    job_id, attempt = job.pk, job.attempts
+    return jobs.Heartbeat(
+        f"import-job-{job_id}",
+        lambda: import_job_renew_lease(job_id=job_id, attempt=attempt),
+    )
 
 
 class _TakenBack(Exception):
@@ -976,12 +939,12 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
         progress=5,
         attempts=F("attempts") + 1,
         error="",
-        lease_expires_at=_lease_end(now),
+        lease_expires_at=jobs.lease_end(now),
     )
     if not claimed:
         return None
     job = ImportJob.objects.select_related("site", "source", "created_by").get(pk=job_id)
-    with _Heartbeat(job.pk, job.attempts):
+    with _heartbeat(job):
         try:
             data = _read_original(job)
             _set_progress(job, 20)
