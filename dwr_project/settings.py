@@ -267,13 +267,23 @@ IMPORT_HARD_TIME_LIMIT = int(os.environ.get("IMPORT_HARD_TIME_LIMIT", "660"))
 # Tests only: seconds to sleep per turn inside the import's transaction, so the worker test
 # can kill a worker mid-import. Always 0 outside that test.
 IMPORT_TEST_DELAY_PER_TURN = float(os.environ.get("IMPORT_TEST_DELAY_PER_TURN", "0"))
+# Documents made by workers (themes/documents.py): the same lease and sweep as imports. Theme
+# exports up to DOCUMENT_IN_REQUEST_MAX_EXCERPTS are made in the request; beyond, as a job.
+DOCUMENT_SOFT_TIME_LIMIT = int(os.environ.get("DOCUMENT_SOFT_TIME_LIMIT", "900"))
+DOCUMENT_HARD_TIME_LIMIT = int(os.environ.get("DOCUMENT_HARD_TIME_LIMIT", "960"))
+DOCUMENT_IN_REQUEST_MAX_EXCERPTS = int(os.environ.get("DOCUMENT_IN_REQUEST_MAX_EXCERPTS", "1000"))
 CELERY_BEAT_SCHEDULE = {
     "fieldwork-import-job-sweep": {
         "task": "fieldwork.import_job_sweep",
         "schedule": IMPORT_SWEEP_SECONDS,
         # Sweeps that piled up while no worker ran are dropped: the next one does the work.
         "options": {"expires": IMPORT_SWEEP_SECONDS},
-    }
+    },
+    "themes-document-job-sweep": {
+        "task": "themes.document_job_sweep",
+        "schedule": IMPORT_SWEEP_SECONDS,
+        "options": {"expires": IMPORT_SWEEP_SECONDS},
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
     "CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / "celerybeat-schedule")

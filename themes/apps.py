@@ -22,3 +22,18 @@ class ThemesConfig(AppConfig):
         if speaker_handlers is not None and on_source_speaker_change not in speaker_handlers:
             speaker_handlers.append(on_source_speaker_change)
         audit.register()
+
+        # Documents made by workers: the kinds themes makes, and withdrawal of the made
+        # documents that quote a participant who withdraws.
+        from sites.models import ConsentDecision
+        from sites.signals import consent_recorded
+
+        from . import document_kinds, documents
+
+        document_kinds.register()
+
+        def on_consent_recorded(sender, *, participant, actor, decision, **kwargs) -> None:
+            if decision in (ConsentDecision.WITHDRAWN, ConsentDecision.DECLINED):
+                documents.documents_withdraw_for(participant_id=participant.pk, actor=actor)
+
+        consent_recorded.connect(on_consent_recorded, weak=False, dispatch_uid="themes-documents")

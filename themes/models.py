@@ -397,3 +397,89 @@ class RefiGuid(models.Model):
 
     def __str__(self) -> str:
         return f"{self.content_type.model} {self.object_id} {self.role} → {self.guid}"
+
+
+class DocumentStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Being made"
+    SUCCEEDED = "succeeded", "Ready"
+    FAILED = "failed", "Failed"
+    WITHDRAWN = "withdrawn", "Withdrawn (consent)"
+
+
+def _private_storage():
+    from fieldwork.models import private_storage
+
+    return private_storage()
+
+
+class DocumentJob(models.Model):
+    """A document made by a worker for one person: an export, a workshop pack, a report.
+
+    queued → running → succeeded | failed; succeeded → withdrawn when a participant whose
+    words it quotes withdraws (the file is deleted; it can be made again, without them).
+    Claimed, leased and fenced as an import job is (fieldwork/jobs.py). What a kind builds
+    and who may ask for it is in the registry (themes/documents.py)."""
+
+    kind = models.CharField(max_length=40)
+    params = models.JSONField(default=dict, blank=True)
+    title = models.CharField(max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="documents"
+    )
+    # Every site whose data the document holds: only someone who may see all of them may
+    # download it (a project-wide document lists every site).
+    site_ids = models.JSONField(default=list, blank=True)
+    # ",3,17," — whose words it quotes, so a withdrawal finds the files it concerns.
+    participants = models.TextField(blank=True, default="")
+    status = models.CharField(
+        max_length=12,
+        choices=DocumentStatus.choices,
+        default=DocumentStatus.QUEUED,
+        db_index=True,
+    )
+    progress = models.PositiveSmallIntegerField(default=0)
+    step = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    file = models.FileField(upload_to="documents/%Y/%m/", storage=_private_storage, blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=120, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    page_count = models.PositiveIntegerField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["created_by", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="documentjob_progress_100")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_status_display().lower()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("themes:documents")
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (DocumentStatus.QUEUED, DocumentStatus.RUNNING)
+
+    @property
+    def is_stale(self) -> bool:
+        from django.utils import timezone
+
+        return (
+            self.status == DocumentStatus.RUNNING
+            and self.lease_expires_at is not None
+            and self.lease_expires_at < timezone.now()
+        )
+
+    @property
+    def participant_ids(self) -> list[int]:
+        return [int(p) for p in self.participants.strip(",").split(",") if p]

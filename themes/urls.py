@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_documents
 
 app_name = "themes"
 
@@ -34,6 +34,18 @@ urlpatterns = [
         views.participant_erase,
         name="participant-erase",
     ),
+    path("documents/", views_documents.document_list, name="documents"),
+    path(
+        "documents/<int:pk>/download/",
+        views_documents.document_download,
+        name="document-download",
+    ),
+    path(
+        "documents/<int:pk>/regenerate/",
+        views_documents.document_regenerate,
+        name="document-regenerate",
+    ),
+    path("documents/<int:pk>/delete/", views_documents.document_delete, name="document-delete"),
     path("agreement/", views.agreement_list, name="agreement-list"),
     path("sites/<slug:code>/agreement/new/", views.agreement_create, name="agreement-create"),
     path("agreement/<int:pk>/", views.agreement_detail, name="agreement-detail"),
