@@ -1,0 +1,42 @@
+"""The report as PDF: WeasyPrint lays out the template the preview page shows
+(workshops/reports/_body.html) with the print rules of static/css/report.css (A4, running
+header, page numbers, the matrix on a landscape page). It reuses the pack's fetcher, which
+serves the app's own static files and refuses every other URL."""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+from weasyprint import HTML
+
+from ..packs.pdf import BASE_URL, StaticOnlyFetcher
+from . import Progress, heartbeat
+from .charts import report_charts
+from .content import ReportContent
+
+
+def render_html(content: ReportContent, *, document: bool = True) -> str:
+    return render_to_string(
+        "workshops/reports/report_document.html", report_context(content, document=document)
+    )
+
+
+def report_context(content: ReportContent, *, document: bool) -> dict:
+    """What `_body.html` reads: the content and its charts."""
+    matrix, phases = report_charts(content)
+    return {
+        "report": content,
+        "matrix_charts": matrix,
+        "phase_charts": phases,
+        "document": document,
+    }
+
+
+def render_pdf(content: ReportContent, *, progress: Progress) -> tuple[bytes, int]:
+    """(the PDF's bytes, its number of pages)."""
+    progress("Laying out the PDF", 62)
+    html = render_html(content)
+    with heartbeat(progress, "Laying out the PDF", 63, 90):
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).render()
+    with heartbeat(progress, "Writing the PDF", 90, 99):
+        data = document.write_pdf()
+    return data, len(document.pages)
