@@ -14,8 +14,8 @@ the document jobs.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 FORMATS = ("pdf", "docx", "xlsx")
@@ -27,6 +27,8 @@ CONTENT_TYPES = {
 EXCERPTS_PER_SITE = 2
 
 Progress = Callable[[str, int], None]
+# What the renderers are given: a progress callback that also takes a ceiling to creep to.
+Reporter = Callable[..., None]
 
 
 @dataclass(frozen=True)
@@ -77,11 +79,11 @@ def build_report(
 ) -> ReportResult:
     """The report of `selection` as `fmt` ('pdf', 'docx' or 'xlsx').
 
-    `progress(step, percent)` is called at each step and at least every 2 s of work; during
-    a single long library call (WeasyPrint's layout) it is called from a helper thread, so a
-    callback that writes to the database must use its own connection (Django gives each
-    thread one; the helper closes it when done). Raises `ReportError` for a selection that
-    cannot be built."""
+    `progress(step, percent)` is called at each step and at least every second of work:
+    during a single long query or library call (WeasyPrint's layout) it is called from a
+    helper thread, so a callback that writes to the database uses that thread's own
+    connection (Django gives each thread one; the helper closes it when done). Raises
+    `ReportError` for a selection that cannot be built."""
     from django.contrib.auth import get_user_model
 
     from sites.models import is_project_lead
@@ -90,27 +92,27 @@ def build_report(
 
     if fmt not in FORMATS:
         raise ReportError(f"Choose a format: {', '.join(FORMATS)} (not {fmt!r}).")
-    step = _monotone(progress)
     user = get_user_model().objects.filter(pk=selection.user_id, is_active=True).first()
     if user is None or not is_project_lead(user):
         raise ReportError("Only project leads can build the cross-site report.")
-    try:
-        content = report_content(selection, user=user, progress=step)
-    except SelectionError as exc:
-        raise ReportError(str(exc)) from None
-    if fmt == "pdf":
-        from .pdf import render_pdf
+    with _Reporter(progress) as step:
+        try:
+            content = report_content(selection, user=user, progress=step)
+        except SelectionError as exc:
+            raise ReportError(str(exc)) from None
+        if fmt == "pdf":
+            from .pdf import render_pdf
 
-        data, pages = render_pdf(content, progress=step)
-    elif fmt == "docx":
-        from .docx import render_docx
+            data, pages = render_pdf(content, progress=step)
+        elif fmt == "docx":
+            from .docx import render_docx
 
-        data, pages = render_docx(content, progress=step)
-    else:
-        from .xlsx import render_xlsx
+            data, pages = render_docx(content, progress=step)
+        else:
+            from .xlsx import render_xlsx
 
-        data, pages = render_xlsx(content, progress=step)
-    step("Done", 100)
+            data, pages = render_xlsx(content, progress=step)
+        step("Done", 100)
     return ReportResult(
         content=data,
         filename=report_filename(content.generated, fmt),
@@ -125,41 +127,55 @@ def report_filename(when, fmt: str) -> str:
     return f"cross-site-report-{when:%Y-%m-%d}.{fmt}"
 
 
-def _monotone(progress: Progress | None) -> Progress:
-    """The caller's callback, or a no-op; percentages never go backwards."""
-    last = [0]
+class _Reporter:
+    """The caller's progress callback, called at each step and, from a helper thread,
+    re-sent (same step, same or creeping percentage) whenever a second has passed without
+    one: a single long query or library call (WeasyPrint's layout) reports nothing itself.
+    Percentages never go backwards; calls are serialised by a lock."""
 
-    def call(step: str, percent: int) -> None:
-        percent = max(last[0], min(100, int(percent)))
-        last[0] = percent
-        if progress is not None:
-            progress(step, percent)
+    EVERY = 1.0
 
-    return call
+    def __init__(self, callback: Progress | None) -> None:
+        self.callback = callback
+        self.step, self.percent, self.ceiling = "Starting", 0, 0
+        self.last = time.monotonic()
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.thread: threading.Thread | None = None
 
+    def __call__(self, step: str, percent: int, until: int | None = None) -> None:
+        """Report `step` at `percent`; the helper thread may creep towards `until`."""
+        with self.lock:
+            self.step = step
+            self.percent = max(self.percent, min(100, int(percent)))
+            self.ceiling = max(self.percent, until or 0)
+            self._send()
 
-@contextmanager
-def heartbeat(progress: Progress, step: str, start: int, end: int, every: float = 1.0) -> Iterator:
-    """Around one long call that reports nothing itself: calls `progress(step, …)` from a
-    helper thread every `every` seconds, creeping from `start` towards `end`."""
-    from django.db import connections
+    def _send(self) -> None:
+        self.last = time.monotonic()
+        if self.callback is not None:
+            self.callback(self.step, self.percent)
 
-    done = threading.Event()
+    def _beat(self) -> None:
+        from django.db import connections
 
-    def beat() -> None:
-        percent = float(start)
         try:
-            while not done.wait(every):
-                percent += (end - percent) * 0.15
-                progress(step, int(percent))
+            while not self.done.wait(self.EVERY / 4):
+                with self.lock:
+                    if time.monotonic() - self.last >= self.EVERY:
+                        if self.ceiling > self.percent:
+                            self.percent += max(0, (self.ceiling - self.percent) // 8)
+                        self._send()
         finally:
-            connections.close_all()  # this thread's connections only
+            connections.close_all()  # this thread's connections, if the callback opened any
 
-    thread = threading.Thread(target=beat, name="report-progress", daemon=True)
-    progress(step, start)
-    thread.start()
-    try:
-        yield
-    finally:
-        done.set()
-        thread.join()
+    def __enter__(self) -> _Reporter:
+        if self.callback is not None:
+            self.thread = threading.Thread(target=self._beat, name="report-progress", daemon=True)
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.done.set()
+        if self.thread is not None:
+            self.thread.join()

@@ -13,7 +13,7 @@ from docx import Document
 from docx.shared import Mm, Pt
 
 from ..packs.docx import _page_number, _table
-from . import Progress
+from . import Reporter
 from .charts import report_charts
 from .content import ReportContent
 
@@ -28,7 +28,7 @@ def _ratio(value: float | None, percent: bool = False) -> str:
     return f"{100 * value:.0f}%" if percent else f"{value:.2f}"
 
 
-def render_docx(content: ReportContent, *, progress: Progress) -> tuple[bytes, None]:
+def render_docx(content: ReportContent, *, progress: Reporter) -> tuple[bytes, None]:
     """(the DOCX's bytes, None: Word counts the pages when it lays the document out)."""
     progress("Writing the Word document", 62)
     last = time.monotonic()

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from weasyprint import HTML
 
 from ..packs.pdf import BASE_URL, StaticOnlyFetcher
-from . import Progress, heartbeat
+from . import Reporter
 from .charts import report_charts
 from .content import ReportContent
 
@@ -31,12 +31,11 @@ def report_context(content: ReportContent, *, document: bool) -> dict:
     }
 
 
-def render_pdf(content: ReportContent, *, progress: Progress) -> tuple[bytes, int]:
+def render_pdf(content: ReportContent, *, progress: Reporter) -> tuple[bytes, int]:
     """(the PDF's bytes, its number of pages)."""
-    progress("Laying out the PDF", 62)
+    progress("Laying out the PDF", 62, 88)
     html = render_html(content)
-    with heartbeat(progress, "Laying out the PDF", 63, 90):
-        document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).render()
-    with heartbeat(progress, "Writing the PDF", 90, 99):
-        data = document.write_pdf()
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).render()
+    progress("Writing the PDF", 90, 99)
+    data = document.write_pdf()
     return data, len(document.pages)

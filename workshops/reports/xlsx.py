@@ -9,7 +9,7 @@ import io
 
 import xlsxwriter
 
-from . import Progress
+from . import Reporter
 from .content import ReportContent
 
 MAX_WIDTH = 60
@@ -58,7 +58,7 @@ class _Book:
         return sheet
 
 
-def render_xlsx(content: ReportContent, *, progress: Progress) -> tuple[bytes, None]:
+def render_xlsx(content: ReportContent, *, progress: Reporter) -> tuple[bytes, None]:
     progress("Writing the workbook", 62)
     buffer = io.BytesIO()
     b = _Book(buffer)
