@@ -380,6 +380,13 @@ def test_invalid_selection_shows_plain_messages_and_no_report(report_world, lead
     assert "Choose at least one site." in download.content.decode()
 
 
+def test_download_without_a_selection_covers_everything(report_world, lead, client_for):
+    response = client_for(lead).get(URL + "xlsx/")
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert [c.value for c in book["Themes x sites"][1]][1:3] == ["Alpha Team", "Bravo Team"]
+
+
 def test_unknown_format_is_404(report_world, lead, client_for):
     assert client_for(lead).get(URL + "csv/").status_code == 404
 

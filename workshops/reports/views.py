@@ -14,7 +14,7 @@ from sites.access import require
 from sites.models import is_project_lead
 from themes.models import Coding
 
-from . import FORMATS, ReportError, build_report
+from . import FORMATS, ReportError, ReportSelection, build_report
 from .content import SelectionError, report_content
 from .forms import ReportForm
 from .pdf import report_context
@@ -51,9 +51,15 @@ def cross_site_report_download(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in FORMATS:
         raise Http404("The report comes as PDF, DOCX or XLSX.")
     form = _form(request)
-    if form.is_bound and form.is_valid():
+    if not form.is_bound or form.is_valid():
+        # No selection in the address: the page's defaults, everything.
+        selection = (
+            form.selection(request.user)
+            if form.is_bound
+            else ReportSelection(user_id=request.user.pk)
+        )
         try:
-            result = build_report(form.selection(request.user), fmt)
+            result = build_report(selection, fmt)
         except ReportError as exc:
             form.add_error(None, str(exc))
         else:
