@@ -100,6 +100,7 @@ def build_report(
             content = report_content(selection, user=user, progress=step)
         except SelectionError as exc:
             raise ReportError(str(exc)) from None
+        pages: int | None
         if fmt == "pdf":
             from .pdf import render_pdf
 

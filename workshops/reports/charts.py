@@ -231,7 +231,7 @@ def phase_chart(
     )
     for k, label in enumerate(series_labels):
         x = 6 + (k % 2) * (width / 2)
-        y = 4 + (k // 2) * 16
+        y = 4.0 + (k // 2) * 16
         chart.shapes.append(Rect(x, y, 12, 10, PHASE_COLOURS[k % len(PHASE_COLOURS)], GRID))
         chart.shapes.append(Text(x + 16, y + 9, fit(label, 9.5, width / 2 - 26), 9.5))
     for i, (label, row) in enumerate(zip(row_labels, values, strict=True)):

@@ -34,7 +34,11 @@ from themes.selectors import (
 )
 from workshops.models import (
     Contradiction,
+    ContradictionLevel,
+    ContradictionStatus,
+    Element,
     Experiment,
+    ExperimentStatus,
     Workshop,
     WorkshopSeries,
     WorkshopStatus,
@@ -525,9 +529,9 @@ def _site_work(sites: list[Site]) -> list[SiteWork]:
     for site_id, site_work in work.items():
         for s in site_work.series:
             s.next_planned = next_dates.get((site_id, s.title))
-    levels = dict(Contradiction._meta.get_field("level").choices)
-    elements = dict(Contradiction._meta.get_field("element_a").choices)
-    status_names = dict(Contradiction._meta.get_field("status").choices)
+    levels = dict(ContradictionLevel.choices)
+    elements = dict(Element.choices)
+    status_names = dict(ContradictionStatus.choices)
     for c in (
         Contradiction.objects.filter(site_id__in=ids)
         .select_related("model", "other_model")
@@ -542,7 +546,7 @@ def _site_work(sites: list[Site]) -> list[SiteWork]:
         if c.element_b:
             between += f" ↔ {elements.get(c.element_b, c.element_b)}"
         model = c.model.title
-        if c.other_model_id:
+        if c.other_model is not None:
             model += f" ↔ {c.other_model.title}"
         work[c.site_id].contradictions.append(
             ContradictionRow(
@@ -556,7 +560,7 @@ def _site_work(sites: list[Site]) -> list[SiteWork]:
                 c.n_experiments,
             )
         )
-    experiment_status = dict(Experiment._meta.get_field("status").choices)
+    experiment_status = dict(ExperimentStatus.choices)
     for e in (
         Experiment.objects.filter(site_id__in=ids)
         .select_related("agreed_in")

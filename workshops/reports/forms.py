@@ -4,6 +4,8 @@ kind) filter, so undated sources stay in."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
@@ -72,9 +74,9 @@ class ReportForm(forms.Form):
             for n in codebook_tree(user=user, include_retired=False, counts={})
             if n.theme.codable
         ]
-        self.fields["sites"].choices = [(s.code, s.name) for s in sites]
-        self.fields["phases"].choices = [(p.number, f"{p.number}. {p.name}") for p in phases]
-        self.fields["themes"].choices = [(t.pk, t.name) for t in themes]
+        self._choice("sites").choices = [(s.code, s.name) for s in sites]
+        self._choice("phases").choices = [(p.number, f"{p.number}. {p.name}") for p in phases]
+        self._choice("themes").choices = [(t.pk, t.name) for t in themes]
         self.fields["sites"].initial = [s.code for s in sites]
         self.fields["phases"].initial = [p.number for p in phases]
         self.fields["themes"].initial = [t.pk for t in themes]
@@ -84,13 +86,16 @@ class ReportForm(forms.Form):
         self.helper.form_id = "report-selection"
         self.helper.add_input(Submit("preview", "Preview the report"))
 
+    def _choice(self, name: str) -> forms.ChoiceField:
+        return cast(forms.ChoiceField, self.fields[name])
+
     def selection(self, user) -> ReportSelection:
         """The cleaned form as a `ReportSelection`; all ticked means no filter."""
         data = self.cleaned_data
 
         def narrowed(name: str) -> tuple:
             chosen = list(data[name])
-            every = [value for value, _ in self.fields[name].choices]
+            every = [value for value, _ in cast(list, self._choice(name).choices)]
             return () if {str(v) for v in chosen} == {str(v) for v in every} else tuple(chosen)
 
         return ReportSelection(

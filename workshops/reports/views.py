@@ -5,6 +5,8 @@ for both)."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -56,7 +58,7 @@ def cross_site_report_download(request: HttpRequest, fmt: str) -> HttpResponse:
         selection = (
             form.selection(request.user)
             if form.is_bound
-            else ReportSelection(user_id=request.user.pk)
+            else ReportSelection(user_id=cast(int, request.user.pk))
         )
         try:
             result = build_report(selection, fmt)
