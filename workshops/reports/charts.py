@@ -52,6 +52,7 @@ class Text:
     anchor: str = "start"  # start, middle, end
     bold: bool = False
     fill: str = TEXT
+    vertical: bool = False  # read bottom to top, from (x, y) upwards; x is the baseline
 
 
 @dataclass
@@ -79,9 +80,11 @@ class Chart:
                 )
             else:
                 weight = ' font-weight="bold"' if s.bold else ""
+                turn = f' transform="rotate(-90 {_n(s.x)} {_n(s.y)})"' if s.vertical else ""
                 parts.append(
                     f'<text x="{_n(s.x)}" y="{_n(s.y)}" font-size="{_n(s.size)}" '
-                    f'text-anchor="{s.anchor}" fill="{s.fill}"{weight}>{escape(s.text)}</text>'
+                    f'text-anchor="{s.anchor}" fill="{s.fill}"{weight}{turn}>'
+                    f"{escape(s.text)}</text>"
                 )
         parts.append("</svg>")
         return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
@@ -97,6 +100,8 @@ class Chart:
             if isinstance(s, Rect):
                 box = [s.x * scale, s.y * scale, (s.x + s.w) * scale, (s.y + s.h) * scale]
                 draw.rectangle(box, fill=s.fill, outline=s.stroke, width=1 if s.stroke else 0)
+            elif s.vertical:
+                _vertical_text(image, s, scale)
             else:
                 anchor = {"start": "ls", "middle": "ms", "end": "rs"}[s.anchor]
                 draw.text(
@@ -109,6 +114,20 @@ class Chart:
         out = io.BytesIO()
         image.save(out, format="PNG", optimize=True)
         return out.getvalue()
+
+
+def _vertical_text(image, s: Text, scale: float) -> None:
+    """Text reading upwards from (x, y), as SVG's rotate(-90) draws it: drawn level on its
+    own layer, turned a quarter left, pasted with its baseline on x and its start on y."""
+    from PIL import Image, ImageDraw
+
+    font = _font(round(s.size * scale), s.bold)
+    ascent, descent = font.getmetrics()
+    width = max(1, round(font.getlength(s.text)))
+    layer = Image.new("RGBA", (width, ascent + descent), (255, 255, 255, 0))
+    ImageDraw.Draw(layer).text((0, ascent), s.text, fill=s.fill, font=font, anchor="ls")
+    turned = layer.rotate(90, expand=True)  # counter-clockwise: the start is at the bottom
+    image.paste(turned, (round(s.x * scale - ascent), round(s.y * scale - width)), turned)
 
 
 def _n(value: float) -> str:
@@ -157,8 +176,11 @@ def matrix_chart(
     """Rows × columns as a grid of shaded cells, each with its number."""
     size = 10.0
     label_w = min(230.0, max((text_width(r, size) for r in row_labels), default=60) + 12)
-    cell_w = max(34.0, min(70.0, 560 / max(1, len(column_labels))))
-    header_h = 16.0 + min(120.0, max((text_width(c, 9) for c in column_labels), default=20))
+    # Column labels read upwards, so two dozen sites fit an A4 landscape page in print size.
+    cell_w = max(26.0, min(60.0, 640 / max(1, len(column_labels))))
+    header_w = 150.0
+    # Bold is about a tenth wider than the regular face `text_width` measures.
+    header_h = 12 + min(header_w, max((text_width(c, 9.9) for c in column_labels), default=20))
     cell_h = 17.0
     width = label_w + cell_w * len(column_labels) + 4
     height = header_h + cell_h * len(row_labels) + 4
@@ -170,14 +192,11 @@ def matrix_chart(
         f"{title}: {len(row_labels)} themes by {len(column_labels)} sites; darker cells hold "
         f"more passages (at most {maximum}); every number is printed and is in the table.",
     )
-    # Column labels, written vertically would not survive every Word viewer: instead each
-    # header is cut to the cell width on up to a few stacked lines.
     for j, label in enumerate(column_labels):
-        x = label_w + j * cell_w + cell_w / 2
-        words = _wrap(label, 9, cell_w - 4, max_lines=int((header_h - 6) // 11))
-        y0 = header_h - 5 - 11 * (len(words) - 1)
-        for k, line in enumerate(words):
-            chart.shapes.append(Text(x, y0 + 11 * k, line, 9, "middle", bold=True))
+        x = label_w + j * cell_w + cell_w / 2 + 3.2
+        chart.shapes.append(
+            Text(x, header_h - 5, fit(label, 9.9, header_w), 9, bold=True, vertical=True)
+        )
     for i, (label, row) in enumerate(zip(row_labels, cells, strict=True)):
         y = header_h + i * cell_h
         chart.shapes.append(
@@ -191,19 +210,6 @@ def matrix_chart(
                 Text(x + cell_w / 2, y + cell_h - 5, str(value), 9.5, "middle", fill=ink)
             )
     return chart
-
-
-def _wrap(text: str, size: float, width: float, *, max_lines: int) -> list[str]:
-    lines: list[str] = []
-    for word in text.split():
-        if lines and text_width(f"{lines[-1]} {word}", size) <= width:
-            lines[-1] = f"{lines[-1]} {word}"
-        else:
-            lines.append(word)
-    if len(lines) > max(1, max_lines):
-        lines = lines[: max(1, max_lines)]
-        lines[-1] = lines[-1] + "…"
-    return [fit(line, size, width) for line in lines] or [""]
 
 
 def phase_chart(
