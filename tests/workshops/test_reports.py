@@ -20,6 +20,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from docx.enum.section import WD_ORIENT
 from pypdf import PdfReader
 
 from sites.models import ConsentScope
@@ -30,7 +31,9 @@ from tests.workshops.conftest import decide
 from themes.models import Coding
 from workshops.models import ContradictionLevel, Element
 from workshops.reports import ReportError, ReportSelection, build_report
+from workshops.reports.charts import matrix_chart
 from workshops.reports.content import report_content
+from workshops.reports.pdf import ReportFetcher
 
 pytestmark = pytest.mark.django_db
 
@@ -251,6 +254,11 @@ def test_pdf_has_the_sections_and_quotes_and_none_of_the_withdrawn_words(report_
     assert HELEN not in text and "same office" not in text
     assert result.page_count == len(PdfReader(io.BytesIO(result.content)).pages) >= 5
     assert "Page 2 of" in text
+    sizes = [
+        (round(p.mediabox.width), round(p.mediabox.height))
+        for p in PdfReader(io.BytesIO(result.content)).pages
+    ]
+    assert sizes[0] == (595, 842) and (842, 595) in sizes  # A4, the matrix on landscape
     assert set(result.site_ids) == {report_world["source"].site_id, report_world["omar"].site_id}
     assert report_world["helen"].pk not in result.participant_ids
 
@@ -268,6 +276,12 @@ def test_docx_has_headings_tables_charts_and_none_of_the_withdrawn_words(report_
     assert "Referral thresholds vs shared caseloads" in cells
     assert HELEN not in body + cells and "same office" not in body + cells
     assert len(document.inline_shapes) == 2  # the two charts, as PNG
+    # The matrix on a landscape section, the rest portrait.
+    assert [s.orientation for s in document.sections] == [
+        WD_ORIENT.PORTRAIT,
+        WD_ORIENT.LANDSCAPE,
+        WD_ORIENT.PORTRAIT,
+    ]
     assert document.tables[1].rows[0].cells[0].text == "Theme"
     assert result.page_count is None
 
@@ -303,6 +317,28 @@ def test_xlsx_cells_are_typed_one_sheet_per_table(report_world, lead):
     [exp] = list(experiments.iter_rows(min_row=2, values_only=True))
     assert exp[exp_header.index("Review date")] == datetime.datetime(2006, 4, 1)
     assert book["Experiments"].column_dimensions["B"].width > 10
+
+
+def test_the_pdf_fetches_its_own_charts_and_static_files_only():
+    fetcher = ReportFetcher()
+    chart = matrix_chart(["Rules"], ["Alpha"], [[3]], title="Chart")
+    assert fetcher.fetch(chart.data_url()).read().startswith(b"<svg")
+    for url in ("https://example.org/x.png", "data:text/html;base64,PHA+", "file:///etc/passwd"):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+
+
+def test_charts_draw_the_same_layout_as_svg_and_png():
+    chart = matrix_chart(["Rules", "Community"], ["Alpha Team"], [[3], [0]], title="Matrix")
+    svg = str(chart.svg())
+    assert 'role="img"' in svg and "<title>Matrix</title>" in svg and ">3</text>" in svg
+    assert 'transform="rotate(-90' in svg  # site names read upwards
+    png = chart.png()
+    assert png.startswith(b"\x89PNG")
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png))
+    assert image.size == (round(chart.width * 2.5), round(chart.height * 2.5))
 
 
 def test_empty_selection_still_builds_with_an_empty_state(report_world, lead):

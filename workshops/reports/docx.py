@@ -10,6 +10,7 @@ import io
 import time
 
 from docx import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.shared import Mm, Pt
 
 from ..packs.docx import _page_number, _table
@@ -26,6 +27,22 @@ def _ratio(value: float | None, percent: bool = False) -> str:
     if value is None:
         return "n/a"
     return f"{100 * value:.0f}%" if percent else f"{value:.2f}"
+
+
+def _picture(doc, chart, *, max_width: float, max_height: float) -> None:
+    """The chart as PNG at about print size (0.35 mm a unit, as the PDF's 1px = 0.75pt),
+    shrunk to fit the page's width and height."""
+    width = min(max_width, chart.width * 0.35, max_height * chart.width / chart.height)
+    doc.add_picture(io.BytesIO(chart.png()), width=Mm(width))
+
+
+def _orient(doc, *, landscape: bool) -> None:
+    """A new section on a new page, A4 landscape or portrait; its header and footer are the
+    previous section's (python-docx links them by default)."""
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    long, short = Mm(297), Mm(210)
+    section.page_width, section.page_height = (long, short) if landscape else (short, long)
 
 
 def render_docx(content: ReportContent, *, progress: Reporter) -> tuple[bytes, None]:
@@ -74,10 +91,11 @@ def render_docx(content: ReportContent, *, progress: Reporter) -> tuple[bytes, N
         )
     else:
         matrix, phases = report_charts(content)
-        doc.add_page_break()
+        # The matrix on landscape pages, as in the PDF: a column per site.
+        _orient(doc, landscape=True)
         doc.add_heading("2. Themes across sites", level=1)
         for chart in matrix:
-            doc.add_picture(io.BytesIO(chart.png()), width=Mm(min(178, chart.width * 0.35)))
+            _picture(doc, chart, max_width=265, max_height=150)
             doc.add_paragraph(chart.description)
         _table(
             doc,
@@ -87,10 +105,10 @@ def render_docx(content: ReportContent, *, progress: Reporter) -> tuple[bytes, N
                 ["All themes", *map(str, content.site_totals), str(content.total)],
             ],
         )
-        doc.add_page_break()
+        _orient(doc, landscape=False)
         doc.add_heading("3. Themes over the research phases", level=1)
         for chart in phases:
-            doc.add_picture(io.BytesIO(chart.png()), width=Mm(min(178, chart.width * 0.35)))
+            _picture(doc, chart, max_width=178, max_height=230)
             doc.add_paragraph(chart.description)
         _table(
             doc,
