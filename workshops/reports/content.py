@@ -341,11 +341,7 @@ def report_content(
         excluded=excluded,
         per_site=selection.excerpts_per_site,
     )
-    definitions = dict(
-        Theme.objects.filter(pk__in=[r.theme_id for r in theme_rows]).values_list(
-            "pk", "definition"
-        )
-    )
+    definitions = {r.node.theme.pk: r.node.theme.definition for r in dashboard.rows}
     sections = []
     for r in theme_rows:
         per_site = [
