@@ -18,6 +18,7 @@ urlpatterns = [
     path("fieldwork/", include("fieldwork.urls")),
     path("themes/", include("themes.urls")),
     path("workshops/", workshop_views.workshops_index, name="workshops-index"),
+    path("reports/", include("workshops.reports.urls")),
 ]
 
 handler404 = "sites.views.page_not_found"

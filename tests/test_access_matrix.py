@@ -148,3 +148,11 @@ def test_every_exemption_names_a_routed_url_and_says_why():
         assert app not in registry.EXEMPT, f"{app} is exempt wholesale"
     assert len(ALL_URLS) >= 8
     assert all(re.match(r"^[a-z0-9_:-]+$", n) for n, _ in ALL_URLS)
+
+
+def test_the_cross_site_report_urls_are_in_the_matrix():
+    from tests.workshops.access import REPORT_URLS
+
+    names = [name for name, _ in ALL_URLS]
+    for name in REPORT_URLS:
+        assert name in names, f"{name} is not checked by the access matrix"

@@ -45,3 +45,9 @@ registry.PK_MODEL.update(
         "workshops:workshop-pack-download": "workshops.Workshop",
     }
 )
+
+# The cross-site report (workshops/reports/, /reports/cross-site/): project-wide, for project
+# leads only. Its URLs name no object (`fmt` is a plain kwarg), so the matrix checks them for
+# anonymous users and read-only POSTs (405: the views are GET only); every other role's 403
+# is tested in tests/workshops/test_reports.py.
+REPORT_URLS = ("reports:cross-site", "reports:cross-site-download")
