@@ -376,14 +376,12 @@ def document_sweep(*, now: datetime.datetime | None = None) -> dict[str, list[in
     )
     from .tasks import document_job_run
 
+    def marker(pk: int) -> Callable[[], object]:
+        return lambda: DocumentJob.objects.filter(pk=pk).update(enqueued_at=timezone.now())
+
     sent = []
     for job_id in unsent.order_by("created_at", "pk").values_list("pk", flat=True):
-        if not jobs.publish(
-            document_job_run,
-            job_id,
-            lambda pk=job_id: DocumentJob.objects.filter(pk=pk).update(enqueued_at=timezone.now()),
-            "Document job",
-        ):
+        if not jobs.publish(document_job_run, job_id, marker(job_id), "Document job"):
             break
         sent.append(job_id)
     return {"requeued": requeued, "failed": failed, "sent": sent}

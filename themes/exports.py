@@ -21,7 +21,6 @@ from sites.models import Level
 from .models import Theme
 from .selectors import Excerpt
 
-MAX_EXCERPTS = 5000
 IN_MEMORY_ROWS = 2000
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv"),

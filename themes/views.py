@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -19,7 +20,7 @@ from sites.access import ApplicationError, get_participant_for_user, get_site_fo
 from sites.models import Participant, Profession, ResearchPhase, is_project_lead
 from sites.services import audit_record
 
-from . import erasure, exports, selectors, services
+from . import documents, erasure, exports, selectors, services
 from .access import (
     can_code_somewhere,
     can_manage_codebook,
@@ -170,7 +171,23 @@ def theme_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     qs = selectors.excerpt_queryset(
         user=request.user, filters=filters, phases=phases, theme_ids=theme_ids
     )
-    excerpts = selectors.with_phases(qs[: exports.MAX_EXCERPTS], phases)
+    limit = settings.DOCUMENT_IN_REQUEST_MAX_EXCERPTS
+    rows = list(qs[: limit + 1])
+    if len(rows) > limit:
+        # Beyond what a request makes quickly: a worker makes the whole export (no cap).
+        documents.document_request(
+            user=request.user,
+            kind="excerpts",
+            params={"theme": theme.pk, "fmt": fmt, "query": request.GET.urlencode()},
+            title=f"Excerpts coded “{theme.name}” ({fmt.upper()})",
+        )
+        messages.success(
+            request,
+            f"More than {limit:,} excerpts: the {fmt.upper()} file is being made in the "
+            "background and appears below when ready.",
+        )
+        return redirect("themes:documents")
+    excerpts = selectors.with_phases(rows, phases)
     response = exports.export_response(fmt, theme=theme, excerpts=excerpts)
     audit_record(
         actor=request.user,

@@ -13,7 +13,9 @@ class WorkshopsConfig(AppConfig):
         from sites.models import Participant
         from sites.signals import consent_recorded
 
-        from . import services
+        from . import documents, services
+
+        documents.register()
 
         def on_consent_recorded(sender, *, participant, actor, decision, **kwargs) -> None:
             services.mirror_items_revoke_on_withdrawal(

@@ -4,9 +4,12 @@ speaker withdrew), and downloads the PDF and the DOCX; axe-core on the preview."
 
 from __future__ import annotations
 
+import io
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from tests.e2e.conftest import check_accessibility, login
 from workshops.models import MirrorItem, Workshop
@@ -28,7 +31,25 @@ def test_facilitator_previews_and_downloads_the_workshop_pack(page, demo):
     expect(page.locator(".pack")).not_to_contain_text(" ".join(revoked.text.split())[:40])
     check_accessibility(page, "workshop-pack")
 
-    for name, suffix in (("Download PDF", ".pdf"), ("Download DOCX (editable)", ".docx")):
+    # The pack is made by a worker: the facilitator lands on My documents, watches the
+    # progress bar reach 100% and downloads the file.
+    for name, suffix, magic in (
+        ("Make the PDF", ".pdf", b"%PDF"),
+        ("Make the DOCX (editable)", ".docx", b"PK"),
+    ):
+        page.goto(workshop.get_absolute_url() + "pack/")
+        page.get_by_role("button", name=name).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("My documents")
+        filename = f"pack-northbrook-session-1{suffix}"
+        row = page.locator("tr", has_text=f"({suffix[1:].upper()})").first
+        expect(row.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "100")
         with page.expect_download() as download:
-            page.get_by_role("link", name=name).click()
-        assert download.value.suggested_filename == f"pack-northbrook-session-1{suffix}"
+            row.get_by_role("link", name=f"Download {filename}").click()
+        assert download.value.suggested_filename == filename
+        data = Path(download.value.path()).read_bytes()
+        assert data.startswith(magic)
+        if suffix == ".pdf":
+            text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+            assert "Timed agenda" in text or "Agenda" in text
+            assert " ".join(revoked.text.split())[:40] not in " ".join(text.split())
+    check_accessibility(page, "my-documents")

@@ -5,6 +5,7 @@ the PDF; axe-core on the form and on the preview."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from playwright.sync_api import expect
@@ -70,8 +71,12 @@ def test_lead_picks_sites_previews_and_downloads_the_cross_site_report(page, dem
         assert words not in text
     check_accessibility(page, "report-preview")
 
+    page.get_by_role("button", name="Make the PDF").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My documents")
+    row = page.locator("tr", has_text="Cross-site report (PDF)").first
+    expect(row.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "100")
     with page.expect_download() as download:
-        page.get_by_role("link", name="Download PDF").click()
+        row.get_by_role("link", name=re.compile("^Download cross-site-report-")).click()
     assert download.value.suggested_filename.startswith("cross-site-report-")
     data = Path(download.value.path()).read_bytes()
     pdf = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())

@@ -1,7 +1,8 @@
 """Teach the generated access matrix about the themes app's objects."""
 
 from tests import access_registry as registry
-from tests.factories import SourceFactory
+from tests.factories import SourceFactory, UserFactory
+from themes.models import DocumentJob, DocumentStatus
 
 from .factories import CodingFactory, ExerciseFactory, MemoFactory, ThemeFactory
 
@@ -31,4 +32,31 @@ registry.PK_MODEL.update(
 registry.register("themes.Theme", lambda site: ThemeFactory())
 registry.PROJECT_WIDE["themes.Theme"] = (
     "The codebook is project-wide; its pages list only excerpts the user may see."
+)
+
+# Documents made by workers belong to the person who asked and hold sites' data: another
+# person's document, or one holding a site the person does not see, answers 404
+# (tests/themes/test_documents.py checks the owner's side).
+registry.register(
+    "themes.DocumentJob",
+    lambda site: DocumentJob.objects.create(
+        kind="excerpts",
+        title="Someone else's export",
+        created_by=UserFactory(),
+        site_ids=[site.pk],
+        status=DocumentStatus.SUCCEEDED,
+    ),
+)
+registry.PK_MODEL.update(
+    {
+        "themes:document-download": "themes.DocumentJob",
+        "themes:document-regenerate": "themes.DocumentJob",
+        "themes:document-delete": "themes.DocumentJob",
+    }
+)
+registry.OWN_ACCOUNT.update(
+    {
+        "themes:document-regenerate": "Everyone may make their own documents again.",
+        "themes:document-delete": "Everyone may delete their own documents.",
+    }
 )

@@ -412,13 +412,34 @@ def test_another_sites_member_gets_404_for_the_pack(pack_world, client_for, outs
     assert client_for(outsider).get(pack_url(pack_world["two"], "pdf")).status_code == 404
 
 
-def test_a_format_the_pack_does_not_come_in_is_404_and_posting_is_405(
-    pack_world, client_for, facilitator
+def test_a_format_the_pack_does_not_come_in_is_404_and_posting_makes_a_document(
+    pack_world, client_for, facilitator, django_capture_on_commit_callbacks
 ):
+    from django.urls import reverse
+
+    from themes.models import DocumentJob, DocumentStatus
+
     client = client_for(facilitator)
 
     assert client.get(pack_url(pack_world["two"], "xlsx")).status_code == 404
-    assert client.post(pack_url(pack_world["two"], "pdf")).status_code == 405
+    assert client.post(pack_url(pack_world["two"], "xlsx")).status_code == 404
+    assert not DocumentJob.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(pack_url(pack_world["two"], "pdf"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("themes:documents")
+    job = DocumentJob.objects.get()
+    assert (job.kind, job.status, job.created_by) == (
+        "workshop_pack",
+        DocumentStatus.SUCCEEDED,
+        facilitator,
+    )
+    assert job.site_ids == [pack_world["two"].site_id]
+    assert job.page_count and job.page_count >= 2
+    with job.file.open("rb") as handle:
+        assert handle.read(4) == b"%PDF"
+    page = client.get(reverse("themes:documents"))
+    assert job.filename in page.content.decode()
 
 
 # --- the command --------------------------------------------------------------------------

@@ -382,7 +382,7 @@ def test_lead_previews_a_selection_and_sees_no_withdrawn_words(report_world, lea
     assert "Strictly we shouldn&#x27;t, but I rang the school nurse." in html
     assert "same office" not in html
     assert OMAR not in html
-    assert "<svg" in html and "Download PDF" in html
+    assert "<svg" in html and "Make the PDF" in html
     assert URL + "pdf/?sites=alpha" in html
 
 
@@ -499,3 +499,21 @@ def test_command_refuses_an_unwritable_path(report_world, tmp_path):
         call_command(
             "cross_site_report", "--format", "xlsx", "--out", str(tmp_path / "no" / "r.xlsx")
         )
+
+
+def test_the_page_makes_the_report_as_a_document_job(
+    report_world, lead, client_for, django_capture_on_commit_callbacks
+):
+    from themes.models import DocumentJob, DocumentStatus
+
+    client = client_for(lead)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(URL + "xlsx/")
+    assert response.status_code == 302 and response["Location"] == "/themes/documents/"
+    job = DocumentJob.objects.get()
+    assert (job.kind, job.status) == ("cross_site_report", DocumentStatus.SUCCEEDED)
+    assert job.filename.endswith(".xlsx") and job.size > 0
+    download = client.get(f"/themes/documents/{job.pk}/download/")
+    assert download.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content)))
+    assert len(workbook.sheetnames) >= 2

@@ -1,19 +1,21 @@
 """The cross-site report page (/reports/cross-site/): for project leads only (everyone else
-403). A selection form, an HTML preview of the report and its downloads, built in the request
-for now; the document jobs will build it in the worker (`build_report` is the one entry point
-for both)."""
+403). A selection form, an HTML preview of the report, and its files: made by a worker as a
+document job (My documents shows the progress), or in the request by GET (`build_report` is
+the one entry point for both)."""
 
 from __future__ import annotations
 
 from typing import cast
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from sites.access import require
 from sites.models import is_project_lead
+from themes import documents
 from themes.models import Coding
 
 from . import FORMATS, ReportError, ReportSelection, build_report
@@ -47,8 +49,10 @@ def cross_site_report(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_http_methods(["GET", "POST"])
 def cross_site_report_download(request: HttpRequest, fmt: str) -> HttpResponse:
+    """POST (the page's buttons): made by a worker, with progress in My documents. GET: made
+    in the request (the selection in the address either way)."""
     require(is_project_lead(request.user), LEADS_ONLY)
     if fmt not in FORMATS:
         raise Http404("The report comes as PDF, DOCX or XLSX.")
@@ -60,6 +64,17 @@ def cross_site_report_download(request: HttpRequest, fmt: str) -> HttpResponse:
             if form.is_bound
             else ReportSelection(user_id=cast(int, request.user.pk))
         )
+        if request.method == "POST":
+            params = selection.as_dict()
+            params.pop("user_id", None)
+            documents.document_request(
+                user=request.user,
+                kind="cross_site_report",
+                params={"selection": params, "fmt": fmt},
+                title=f"Cross-site report ({fmt.upper()})",
+            )
+            messages.success(request, "The report is being made; it appears below when ready.")
+            return redirect("themes:documents")
         try:
             result = build_report(selection, fmt)
         except ReportError as exc:
