@@ -78,3 +78,42 @@ def test_a_transcript_import_is_done_by_the_real_worker(
     assert job.status == ImportStatus.SUCCEEDED, job.error
     assert job.source.segments.count() == 4
     assert set(job.source.segments.values_list("speaker", flat=True)) == {"Interviewer", "Helen"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_workshop_pack_is_made_by_the_real_worker(
+    celery_worker_thread, site_a, facilitator, tmp_path, settings
+):
+    """The document job machinery end to end: asked for in a transaction, sent after it
+    commits, claimed and built by the worker, the PDF written to private storage."""
+    from django.db import transaction
+
+    from tests.factories import WorkshopFactory, WorkshopSeriesFactory
+    from themes import documents
+    from themes.models import DocumentJob, DocumentStatus
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path, "base_url": None},
+        },
+    }
+    workshop = WorkshopFactory(series=WorkshopSeriesFactory(site=site_a))
+    with transaction.atomic():
+        job = documents.document_request(
+            user=facilitator,
+            kind="workshop_pack",
+            params={"workshop": workshop.pk, "fmt": "pdf"},
+            title="Pack",
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job = DocumentJob.objects.get(pk=job.pk)
+        if job.status in (DocumentStatus.SUCCEEDED, DocumentStatus.FAILED):
+            break
+        time.sleep(0.2)
+    assert job.status == DocumentStatus.SUCCEEDED, job.error
+    assert job.enqueued_at is not None and job.attempts == 1 and job.page_count
+    with job.open_file() as handle:
+        assert handle.read(4) == b"%PDF"

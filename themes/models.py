@@ -480,6 +480,10 @@ class DocumentJob(models.Model):
             and self.lease_expires_at < timezone.now()
         )
 
+    def open_file(self):
+        """The made file, read through the private storage as it is configured now."""
+        return _private_storage().open(self.file.name, "rb")
+
     @property
     def participant_ids(self) -> list[int]:
         return [int(p) for p in self.participants.strip(",").split(",") if p]

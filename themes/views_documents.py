@@ -44,7 +44,7 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     if job.status != DocumentStatus.SUCCEEDED or not job.file:
         raise Http404("This document has no file to download.")
     try:
-        handle = job.file.open("rb")
+        handle = job.open_file()
     except OSError:
         raise Http404("The file of this document is missing; make it again.") from None
     documents.document_downloaded(job=job, actor=request.user)

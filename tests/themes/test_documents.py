@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from fieldwork.models import private_storage
 from sites.models import AuditEvent, ConsentDecision, ConsentScope, Membership
 from sites.services import consent_record
 from themes import documents
@@ -50,7 +51,7 @@ def _export_job(user, theme, fmt="csv", query=""):
 
 
 def _file_text(job) -> str:
-    with job.file.open("rb") as handle:
+    with job.open_file() as handle:
         return handle.read().decode("utf-8-sig")
 
 
@@ -154,7 +155,7 @@ def test_a_withdrawal_marks_made_documents_withdrawn_and_deletes_their_files(
         job = _export_job(researcher, coded["colocation"])
     job.refresh_from_db()
     name = job.file.name
-    storage = job.file.storage
+    storage = private_storage()
     assert storage.exists(name)
     with django_capture_on_commit_callbacks(execute=True):
         consent_record(
@@ -243,7 +244,7 @@ def test_delete_removes_the_row_and_the_file(
     with django_capture_on_commit_callbacks(execute=True):
         job = _export_job(researcher, coded["colocation"])
     job.refresh_from_db()
-    storage, name = job.file.storage, job.file.name
+    storage, name = private_storage(), job.file.name
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(researcher).post(f"{DOCS}{job.pk}/delete/")
     assert response.status_code == 302
@@ -297,6 +298,6 @@ def test_the_refi_project_of_ones_site_is_a_valid_qdpx(
         )
     job.refresh_from_db()
     assert job.status == DocumentStatus.SUCCEEDED, job.error
-    with job.file.open("rb") as handle, zipfile.ZipFile(handle) as archive:
+    with job.open_file() as handle, zipfile.ZipFile(handle) as archive:
         assert "project.qde" in archive.namelist()
     assert job.site_ids == [site_a.pk]

@@ -436,7 +436,7 @@ def test_a_format_the_pack_does_not_come_in_is_404_and_posting_makes_a_document(
     )
     assert job.site_ids == [pack_world["two"].site_id]
     assert job.page_count and job.page_count >= 2
-    with job.file.open("rb") as handle:
+    with job.open_file() as handle:
         assert handle.read(4) == b"%PDF"
     page = client.get(reverse("themes:documents"))
     assert job.filename in page.content.decode()
