@@ -60,7 +60,15 @@ def build_excerpts(job: DocumentJob, progress: Progress) -> Built:
             5 + int(65 * len(excerpts) / max(1, len(rows))),
         )
     progress(f"Writing the {fmt.upper()} file", 75)
-    content = exports.export_bytes(fmt, theme=theme, excerpts=excerpts)
+    content = exports.export_bytes(
+        fmt,
+        theme=theme,
+        excerpts=excerpts,
+        written=lambda done, total: progress(
+            f"Writing the {fmt.upper()} file ({done:,} of {total:,})",
+            75 + int(24 * done / max(1, total)),
+        ),
+    )
     content_type, extension = exports.FORMATS[fmt]
     return Built(
         content=content,
