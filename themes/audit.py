@@ -14,7 +14,14 @@ from collections.abc import Sequence
 from django.urls import reverse
 
 from fieldwork.models import Segment, Source
-from sites.audit import Change, cut, detail_renderers, generic_changes, link_resolvers
+from sites.audit import (
+    VERB_LABELS,
+    Change,
+    cut,
+    detail_renderers,
+    generic_changes,
+    link_resolvers,
+)
 from sites.models import AuditEvent
 
 from .models import AgreementExercise, Coding, Memo, Theme, excluded_participant_ids
@@ -147,7 +154,19 @@ def coding_details(events: Sequence[AuditEvent]) -> dict[int, list[Change]]:
     return details
 
 
+DOCUMENT_VERBS = {
+    "document.request": "asked for the document",
+    "document.make": "had the document made",
+    "document.download": "downloaded the document",
+    "document.regenerate": "asked to make again the document",
+    "document.delete": "deleted the document",
+    "document.withdraw": "withdrew (consent) the document",
+}
+
+
 def register() -> None:
+    for verb, label in DOCUMENT_VERBS.items():
+        VERB_LABELS.setdefault(verb, label)
     link_resolvers[Theme._meta.label] = theme_links
     link_resolvers[Coding._meta.label] = coding_links
     link_resolvers[Memo._meta.label] = memo_links

@@ -301,3 +301,14 @@ def test_the_refi_project_of_ones_site_is_a_valid_qdpx(
     with job.open_file() as handle, zipfile.ZipFile(handle) as archive:
         assert "project.qde" in archive.namelist()
     assert job.site_ids == [site_a.pk]
+
+
+def test_the_audit_record_says_in_words_what_happened_to_a_document(
+    coded, researcher, lead, client_for, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _export_job(researcher, coded["colocation"])
+    client_for(researcher).get(f"{DOCS}{job.pk}/download/")
+    html = client_for(lead).get("/audit/").content.decode()
+    for words in ("asked for the document", "had the document made", "downloaded the document"):
+        assert words in html
