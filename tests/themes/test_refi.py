@@ -16,12 +16,22 @@ from django.core.management import CommandError, call_command
 from fieldwork.models import Segment, Source
 from tests.factories import SiteFactory, UserFactory, make_source_with_turns
 from themes.models import Coding, Theme
-from themes.refi.export import codebook_export, project_export, validation_errors
+from themes.refi.export import SCHEMAS, codebook_export, project_export, validation_errors
 from themes.refi.importer import preview, project_import
 from themes.refi.reader import RefiError
 
 from .conftest import withdraw
 from .factories import CodingFactory, MemoFactory
+
+
+def xmlschema_errors(xml: bytes, kind: str) -> list:
+    """The official XSD read by xmlschema (pure Python): the export validates with libxml2,
+    the tests check it with both."""
+    import xmlschema
+
+    name = "Project-mrt2019.xsd" if kind == "project" else "Codebook-mrt2019.xsd"
+    return list(xmlschema.XMLSchema(str(SCHEMAS / name)).iter_errors(xml))
+
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "refi-qda"
 if not FIXTURES.exists():
@@ -78,6 +88,7 @@ def test_the_project_export_validates_and_carries_every_coding_on_its_words(code
     zf = archive(result.data)
     qde = zf.read("project.qde")
     assert validation_errors(qde, "project") == []
+    assert xmlschema_errors(qde, "project") == []  # a second, independent validator
     assert result.codings == 3
     text = {
         name.removeprefix("sources/").removesuffix(".txt"): zf.read(name).decode("utf-8")
@@ -142,6 +153,7 @@ def test_a_member_exports_only_the_sites_they_may_see(coded, researcher, outside
 
 def test_the_codebook_export_validates_where_taguettes_does_not(world):
     assert validation_errors(codebook_export(), "codebook") == []
+    assert xmlschema_errors(codebook_export(), "codebook") == []
     if FIXTURES.exists():
         taguette = (FIXTURES / "taguette-1.5.2_codebook_INVALID-empty-Sets.qdc").read_bytes()
         assert validation_errors(taguette, "codebook")

@@ -74,14 +74,28 @@ class ExportResult:
 
 @cache
 def schema(kind: str):
-    import xmlschema
+    """The official schema, compiled by libxml2 (lxml). xmlschema (pure Python) reads the same
+    XSD and agrees on every file the tests check, but took two thirds of a 10,000-coding
+    export (12 of 19 s); libxml2 validates the same document about fifty times faster."""
+    from lxml import etree
 
     name = "Project-mrt2019.xsd" if kind == "project" else "Codebook-mrt2019.xsd"
-    return xmlschema.XMLSchema(str(SCHEMAS / name))
+    return etree.XMLSchema(etree.parse(str(SCHEMAS / name)))
 
 
 def validation_errors(xml: bytes, kind: str) -> list[str]:
-    return [str(error.reason or error) for error in schema(kind).iter_errors(xml)][:5]
+    """Up to five reasons `xml` does not validate against the official schema; [] if it does."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    try:
+        document = etree.fromstring(xml, parser=parser)
+    except etree.XMLSyntaxError as exc:
+        return [f"not well-formed XML: {exc}"]
+    checker = schema(kind)
+    if checker.validate(document):
+        return []
+    return [f"line {error.line}: {error.message}" for error in checker.error_log][:5]
 
 
 def _when(value: datetime.datetime | None) -> str:
