@@ -36,6 +36,7 @@ from django.db.models.functions import Coalesce, Greatest, Substr
 from fieldwork.consent import render as render_withheld
 from fieldwork.consent import unmapped_q, withheld_turns
 from fieldwork.models import Segment, Source
+from fieldwork.selectors import phase_for
 from sites.access import sees_withdrawn_words
 from sites.models import Participant, Profession, ResearchPhase, Site, is_project_lead
 
@@ -91,12 +92,6 @@ class ExcerptFilters:
         if self.participant:
             condition &= Q(participant_id=self.participant)
         return condition
-
-
-def phase_for(day: datetime.date | None, phases: list[ResearchPhase]) -> ResearchPhase | None:
-    if day is None:
-        return None
-    return next((p for p in phases if p.start <= day <= p.end), None)
 
 
 def phase_case(phases: list[ResearchPhase]) -> Case:
