@@ -51,6 +51,7 @@ from .models import (
     consent_filter_broad,
     excluded_participant_ids,
 )
+from .rendering import coder_label
 
 CONTEXT_CHARS = 300
 
@@ -663,7 +664,7 @@ class Excerpt:
     def coders(self) -> list[str]:
         names: list[str] = []
         for c in self.codings:
-            name = _coder_name(c.coder)
+            name = coder_label(c.coder)
             if name not in names:
                 names.append(name)
         return names
@@ -671,13 +672,7 @@ class Excerpt:
     @property
     def memos(self) -> list[tuple[str, str]]:
         """(coder, memo) for every coder's memo on the passage."""
-        return [(_coder_name(c.coder), c.memo) for c in self.codings if c.memo]
-
-
-def _coder_name(user) -> str:
-    if user is None:
-        return "—"
-    return user.get_full_name() or user.get_username()
+        return [(coder_label(c.coder), c.memo) for c in self.codings if c.memo]
 
 
 def with_phases(
