@@ -12,9 +12,7 @@ import datetime
 import functools
 import logging
 import os
-import re
 import time
-import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -40,14 +38,24 @@ from .models import (
     Interview,
     InterviewMode,
     Observation,
-    Replacement,
     Segment,
     SegmentAttribution,
     Source,
     SourceKind,
     private_storage,
 )
+
+# Text utilities and the pseudonymiser live in their own modules; re-exported here (the
+# `X as X` form) for `from fieldwork.services import …`.
+from .pseudonyms import Pseudonymiser as Pseudonymiser
+from .pseudonyms import replacement_create as replacement_create
+from .pseudonyms import replacement_delete as replacement_delete
 from .reanchor import Anchor, Reanchored, reanchor
+from .text import TURN_SEPARATOR as TURN_SEPARATOR
+from .text import Turn as Turn
+from .text import compose_turns as compose_turns
+from .text import normalise_text as normalise_text
+from .text import paragraph_spans as paragraph_spans
 
 logger = logging.getLogger(__name__)
 
@@ -69,58 +77,7 @@ apps holding denormalised speakers (themes: `Coding.participant`) can refresh th
 speaker_change_handlers: list[SpeakerChangeHandler] = []
 
 
-# --- text -----------------------------------------------------------------------------------
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_BLANK_LINES = re.compile(r"\n[ \t]*\n")
-TURN_SEPARATOR = "\n\n"
-
-
-def normalise_text(text: str) -> str:
-    """NFC, LF line endings, no control characters other than tab and LF."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return unicodedata.normalize("NFC", _CONTROL.sub("", text))
-
-
-def paragraph_spans(text: str) -> list[tuple[int, int]]:
-    """`[start, end)` of each paragraph (runs separated by blank lines), whitespace trimmed."""
-    spans = []
-    position = 0
-    for part in [*_BLANK_LINES.split(text)]:
-        start = text.index(part, position) if part else position
-        end = start + len(part)
-        position = end
-        stripped = part.strip()
-        if stripped:
-            lead = len(part) - len(part.lstrip())
-            spans.append((start + lead, start + lead + len(stripped)))
-    return spans
-
-
-@dataclass
-class Turn:
-    speaker: str
-    text: str
-    start_ms: int | None = None
-    end_ms: int | None = None
-
-
-def compose_turns(turns: Sequence[Turn]) -> tuple[str, list[tuple[Turn, int, int]]]:
-    """Join turn texts with blank lines; return the text and each turn's `[start, end)`."""
-    parts: list[str] = []
-    placed = []
-    length = 0
-    for turn in turns:
-        body = normalise_text(turn.text).strip()
-        if not body:
-            continue
-        if parts:
-            parts.append(TURN_SEPARATOR)
-            length += len(TURN_SEPARATOR)
-        placed.append((turn, length, length + len(body)))
-        parts.append(body)
-        length += len(body)
-    return "".join(parts), placed
+# --- text (the rules and utilities live in fieldwork.text) --------------------------------
 
 
 def _paragraph_rows(source: Source, first_order: int = 0) -> list[dict]:
@@ -134,68 +91,6 @@ def _paragraph_rows(source: Source, first_order: int = 0) -> list[dict]:
         }
         for i, (s, e) in enumerate(paragraph_spans(source.text))
     ]
-
-
-# --- pseudonymisation -------------------------------------------------------------------------
-
-
-class Pseudonymiser:
-    """Whole-word, case-insensitive replacement of real names and places by `[pseudonym]`.
-    One regex pass, longest names first, so an inserted pseudonym is never replaced again."""
-
-    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
-        self.pairs = {
-            original.strip().casefold(): (original.strip(), pseudonym.strip())
-            for original, pseudonym in pairs
-            if original.strip()
-        }
-        self.counts: dict[str, int] = {}
-        if self.pairs:
-            names = sorted((p[0] for p in self.pairs.values()), key=len, reverse=True)
-            alternation = "|".join(re.escape(name) for name in names)
-            self.pattern: re.Pattern[str] | None = re.compile(
-                rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE
-            )
-        else:
-            self.pattern = None
-
-    def _replace(self, match: re.Match[str]) -> str:
-        original, pseudonym = self.pairs[match.group(0).casefold()]
-        self.counts[original] = self.counts.get(original, 0) + 1
-        return f"[{pseudonym}]"
-
-    def __call__(self, text: str) -> str:
-        if self.pattern is None or not text:
-            return text
-        return self.pattern.sub(self._replace, text)
-
-
-def replacement_create(*, site: Site, actor, original: str, pseudonym: str) -> Replacement:
-    replacement = Replacement(site=site, original=original.strip(), pseudonym=pseudonym.strip())
-    replacement.full_clean()
-    with transaction.atomic():
-        replacement.save()
-        # The real name stays out of the audit record: it lives only in the list itself.
-        audit_record(
-            actor=actor,
-            verb="replacement.create",
-            obj=replacement,
-            site=site,
-            changes={"pseudonym": replacement.pseudonym},
-        )
-    return replacement
-
-
-def replacement_delete(*, replacement: Replacement, actor) -> None:
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            verb="replacement.delete",
-            obj=replacement,
-            site=replacement.site,
-            changes={"pseudonym": replacement.pseudonym},
-        )
-        replacement.delete()
 
 
 # --- sources ----------------------------------------------------------------------------------

@@ -16,13 +16,20 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass
 from html import escape
+from typing import TYPE_CHECKING
 
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from fieldwork.consent import Withheld, redact
-from fieldwork.models import Segment, Source
+from fieldwork.models import Source
 
 from .models import Coding
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
 
 
 @dataclass
@@ -33,17 +40,6 @@ class Turn:
     speaker: str
     participant: object | None
     withheld: Withheld | None = None
-
-
-def source_turns(source: Source, segments: list[Segment]) -> list[Turn]:
-    turns = [
-        Turn(s.order, s.start, s.end, s.speaker, s.participant, getattr(s, "withheld", None))
-        for s in sorted(segments, key=lambda s: s.start)
-        if s.end > s.start
-    ]
-    if not turns and source.text:
-        turns = [Turn(0, 0, len(source.text), "", None)]
-    return turns
 
 
 def _stripe_parts(coding: Coding) -> tuple[str, str]:
@@ -236,3 +232,75 @@ def dashboard_matrix_rows(data, *, measure_label: str, cell_query: str) -> SafeS
             )
         )
     return mark_safe("\n".join(out))  # noqa: S308 - every piece of text above is escaped
+
+
+# --- the coding workspace, drawn from one `themes.workspace.Workspace` --------------------
+
+
+def workspace_turns_html(ws: Workspace) -> SafeString:
+    return turns_html(ws.source, ws.turns, ws.codings, sees_withdrawn=ws.sees_withdrawn)
+
+
+def _workspace_context(ws: Workspace) -> dict:
+    return {
+        "source": ws.source,
+        "access": ws.access,
+        "exercise": ws.exercise,
+        "codings": ws.codings,
+        "turns_html": workspace_turns_html(ws),
+    }
+
+
+def workspace_fragment(ws: Workspace, request: HttpRequest) -> str:
+    """The re-renderable part of the page: every turn with its coded passages and stripes."""
+    return render_to_string(
+        "themes/includes/coding_turns.html", _workspace_context(ws), request=request
+    )
+
+
+def workspace_page_context(ws: Workspace) -> dict:
+    """The coding page's template context (`themes/source_code.html`)."""
+    source = ws.source
+    return _workspace_context(ws) | {
+        "themes_data": ws.themes,
+        "recent_ids": ws.recent_ids,
+        "memos": ws.memos,
+        "can_add_theme": ws.access.can_edit,
+        "urls": {
+            "create": reverse("themes:coding-create", kwargs={"pk": source.pk}),
+            "fragment": reverse("themes:source-turns", kwargs={"pk": source.pk}),
+            "codings": reverse("themes:source-codings", kwargs={"pk": source.pk}),
+            "coding": reverse("themes:coding-delete", kwargs={"pk": 0}),
+            "memo": reverse("themes:coding-memo", kwargs={"pk": 0}),
+        },
+    }
+
+
+def workspace_codings_payload(ws: Workspace) -> dict:
+    """The panel's JSON for the workspace's codings (`source_workspace(pks=…)`)."""
+    labels: dict = {}
+    text = ws.source.text
+    return {
+        "codings": {
+            c.pk: coding_payload(c, text, labels=labels, withheld=ws.withheld) for c in ws.codings
+        }
+    }
+
+
+def coding_created_payload(ws: Workspace, coding: Coding, theme) -> dict:
+    """The answer to a new coding: its panel entry, the turns it overlaps re-rendered
+    (`source_workspace(span=…)`), and its theme (perhaps just created)."""
+    return {
+        "coding": coding_payload(coding, ws.source.text),
+        "html": workspace_turns_html(ws) if ws.turns else "",
+        "theme": {"id": theme.pk, "name": theme.name, "colour": theme.colour},
+    }
+
+
+def coding_memo_payload(ws: Workspace, coding: Coding, request: HttpRequest) -> dict:
+    """The answer to a memo saved from the panel: the coding's entry and the whole page's
+    turns (`source_workspace()`)."""
+    return {
+        "coding": coding_payload(coding, ws.source.text, withheld=ws.withheld),
+        "html": workspace_fragment(ws, request),
+    }

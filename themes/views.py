@@ -14,13 +14,11 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from fieldwork.consent import Withheld, withheld_turns
-from fieldwork.models import Segment
 from sites.access import ApplicationError, get_participant_for_user, get_site_for_user, require
-from sites.models import Participant, Profession, ResearchPhase, is_project_lead
+from sites.models import ResearchPhase, is_project_lead
 from sites.services import audit_record
 
-from . import documents, erasure, exports, selectors, services
+from . import documents, erasure, exports, rendering, selectors, services
 from .access import (
     can_code_somewhere,
     can_manage_codebook,
@@ -42,7 +40,8 @@ from .forms import (
     ThemePairForm,
 )
 from .models import Memo, Theme
-from .rendering import Turn, coding_payload, dashboard_matrix_rows, source_turns, turns_html
+from .rendering import dashboard_matrix_rows
+from .workspace import source_workspace
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -284,60 +283,6 @@ def theme_memo_create(request: HttpRequest, pk: int) -> HttpResponse:
 # --- coding workspace -------------------------------------------------------------------
 
 
-def _withheld(source, span: tuple[int, int] | None = None) -> list[Withheld]:
-    """The source's withheld turns (`fieldwork.consent`), overlapping `span` when given."""
-    withdrawals = Participant.objects.withdrawals()
-    return withheld_turns(source_ids=[source.pk], withdrawals=withdrawals, span=span).get(
-        source.pk, []
-    )
-
-
-def _turns(source, span: tuple[int, int] | None = None, withheld=()) -> list[Turn]:
-    """The source's turns (only those overlapping `span` when given) with their speakers,
-    read as plain rows: one query, and the few participants built once each."""
-    qs = Segment.objects.filter(source=source)
-    if span is not None:
-        qs = qs.filter(start__lt=span[1], end__gt=span[0])
-    withheld_by_pk = {w.segment_id: w for w in withheld}
-    participants: dict = {None: None}
-    segments = []
-    for pk, order, start, end, speaker, participant_id, pseudonym, profession in qs.values_list(
-        "pk",
-        "order",
-        "start",
-        "end",
-        "speaker",
-        "participant_id",
-        "participant__pseudonym",
-        "participant__profession__name",
-    ):
-        if participant_id not in participants:
-            participants[participant_id] = Participant(
-                pk=participant_id, pseudonym=pseudonym, profession=Profession(name=profession)
-            )
-        segments.append(
-            Turn(order, start, end, speaker, participants[participant_id], withheld_by_pk.get(pk))
-        )
-    if span is not None:  # only the turns asked for, never the whole-text stand-in
-        return sorted((t for t in segments if t.end > t.start), key=lambda t: t.start)
-    return source_turns(source, segments)
-
-
-def _workspace_context(request: HttpRequest, source, access) -> dict:
-    exercise = selectors.blind_exercise_for(source=source, user=request.user)
-    codings = selectors.source_codings(source=source, user=request.user, blind=bool(exercise))
-    turns = _turns(source, withheld=_withheld(source))
-    return {
-        "source": source,
-        "access": access,
-        "exercise": exercise,
-        "codings": codings,
-        "turns_html": turns_html(
-            source, turns, codings, sees_withdrawn=access.sees_withdrawn_words
-        ),
-    }
-
-
 @never_cache
 @require_GET
 def source_codings_json(request: HttpRequest, pk: int) -> JsonResponse | HttpResponse:
@@ -348,71 +293,24 @@ def source_codings_json(request: HttpRequest, pk: int) -> JsonResponse | HttpRes
     form = PanelCodingsForm(request.GET)
     if not form.is_valid():
         return _plain_error(_form_error_text(form))
-    ids = form.cleaned_data["ids"]
-    exercise = selectors.blind_exercise_for(source=source, user=request.user)
-    codings = selectors.source_codings(
-        source=source, user=request.user, blind=bool(exercise), pks=ids
+    ws = source_workspace(
+        source=source, user=request.user, access=access, pks=form.cleaned_data["ids"]
     )
-    labels: dict = {}
-    withheld = [] if access.sees_withdrawn_words else _withheld(source)
-    return JsonResponse(
-        {
-            "codings": {
-                c.pk: coding_payload(c, source.text, labels=labels, withheld=withheld)
-                for c in codings
-            }
-        }
-    )
-
-
-def _fragment(request: HttpRequest, source, access) -> str:
-    from django.template.loader import render_to_string
-
-    return render_to_string(
-        "themes/includes/coding_turns.html",
-        _workspace_context(request, source, access),
-        request=request,
-    )
+    return JsonResponse(rendering.workspace_codings_payload(ws))
 
 
 @require_GET
 def source_code(request: HttpRequest, pk: int) -> HttpResponse:
     source, access = get_source_for_coding(request.user, pk)
-    context = _workspace_context(request, source, access)
-    nodes = selectors.codebook_tree(user=request.user, include_retired=False, counts={})
-    themes = [
-        {
-            "id": n.theme.pk,
-            "name": n.theme.name,
-            "path": n.path,
-            "definition": n.theme.definition,
-            "colour": n.theme.colour,
-        }
-        for n in nodes
-        if n.theme.codable
-    ]
-    context.update(
-        {
-            "themes_data": themes,
-            "recent_ids": selectors.theme_recent_ids(user=request.user),
-            "memos": list(source.memos.unblinded_for(request.user).select_related("author")),
-            "can_add_theme": access.can_edit,
-            "urls": {
-                "create": reverse("themes:coding-create", kwargs={"pk": source.pk}),
-                "fragment": reverse("themes:source-turns", kwargs={"pk": source.pk}),
-                "codings": reverse("themes:source-codings", kwargs={"pk": source.pk}),
-                "coding": reverse("themes:coding-delete", kwargs={"pk": 0}),
-                "memo": reverse("themes:coding-memo", kwargs={"pk": 0}),
-            },
-        }
-    )
-    return render(request, "themes/source_code.html", context)
+    ws = source_workspace(source=source, user=request.user, access=access, page=True)
+    return render(request, "themes/source_code.html", rendering.workspace_page_context(ws))
 
 
 @require_GET
 def source_turns_fragment(request: HttpRequest, pk: int) -> HttpResponse:
     source, access = get_source_for_coding(request.user, pk)
-    return HttpResponse(_fragment(request, source, access))
+    ws = source_workspace(source=source, user=request.user, access=access)
+    return HttpResponse(rendering.workspace_fragment(ws, request))
 
 
 @never_cache
@@ -441,30 +339,10 @@ def coding_create(request: HttpRequest, pk: int) -> HttpResponse:
             )
     except ValidationError as exc:
         return _plain_error(_error_text(exc))
-    payload = {
-        "coding": coding_payload(coding, source.text),
-        "html": _affected_turns_html(request, source, coding),
-        "theme": {"id": theme.pk, "name": theme.name, "colour": theme.colour},
-    }
-    return JsonResponse(payload, status=201)
-
-
-def _affected_turns_html(request: HttpRequest, source, coding) -> str:
-    """The `<article class="turn">`s the new coding overlaps, re-rendered with every coding
-    the user may see on them; the page swaps them in by id (re-rendering every turn of a
-    long source was most of the request's time)."""
-    exercise = selectors.blind_exercise_for(source=source, user=request.user)
-    turns = _turns(source, (coding.start, coding.end))
-    if not turns:  # no turn overlaps: a source without turns is one whole-text turn
-        turns = _turns(source)
-    if not turns:
-        return ""
-    codings = selectors.source_codings(
-        source=source, user=request.user, blind=bool(exercise), span=(turns[0].start, turns[-1].end)
+    ws = source_workspace(
+        source=source, user=request.user, access=access, span=(coding.start, coding.end)
     )
-    # A new coding never overlaps a withheld turn (the service refuses it), so the turns
-    # re-rendered here carry none.
-    return turns_html(source, turns, codings)
+    return JsonResponse(rendering.coding_created_payload(ws, coding, theme), status=201)
 
 
 @require_POST
@@ -474,7 +352,8 @@ def coding_delete(request: HttpRequest, pk: int) -> HttpResponse:
     source = coding.source
     services.coding_delete(coding=coding, actor=request.user)
     if _wants_json(request):
-        return JsonResponse({"html": _fragment(request, source, access)})
+        ws = source_workspace(source=source, user=request.user, access=access)
+        return JsonResponse({"html": rendering.workspace_fragment(ws, request)})
     messages.success(request, "Coding removed.")
     return redirect("themes:source-code", pk=source.pk)
 
@@ -500,13 +379,8 @@ def coding_memo(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("themes:source-code", pk=coding.source_id)
     if _wants_json(request):
-        withheld = [] if access.sees_withdrawn_words else _withheld(coding.source)
-        return JsonResponse(
-            {
-                "coding": coding_payload(coding, coding.source.text, withheld=withheld),
-                "html": _fragment(request, coding.source, access),
-            }
-        )
+        ws = source_workspace(source=coding.source, user=request.user, access=access)
+        return JsonResponse(rendering.coding_memo_payload(ws, coding, request))
     messages.success(request, "Memo saved.")
     return redirect("themes:source-code", pk=coding.source_id)
 
